@@ -1,0 +1,3 @@
+from fieldsales import create_app
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""Reorder policy simulation benchmark: `python -m bench.reorder`."""

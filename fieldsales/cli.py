@@ -1,0 +1,52 @@
+"""Flask CLI commands: `flask seed-demo`, `flask photos expire-slots`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from fieldsales import db
+
+
+@click.command("seed-demo")
+@click.option("--seed", default=7, show_default=True, help="Random seed (same seed, same city).")
+@click.option("--stores", default=420, show_default=True)
+def seed_demo(seed: int, stores: int) -> None:
+    """Load the demo city (idempotent: does nothing if demo data is there)."""
+    from fieldsales.services.demo import load_demo
+
+    today = datetime.now(UTC).date()
+    summary = load_demo(db.session, seed=seed, today=today, store_count=stores)
+    db.session.commit()
+    click.echo(summary)
+
+
+photos_cli = AppGroup("photos", help="Photo maintenance.")
+
+
+@photos_cli.command("expire-slots")
+@click.option("--batch", default=200, show_default=True, help="Slots per transaction.")
+def expire_slots(batch: int) -> None:
+    """Expire upload slots never completed and delete what they uploaded (run from cron)."""
+    from fieldsales.services import photos
+    from fieldsales.storage import get_photo_store
+
+    policy = photos.settings_from_config(current_app.config).policy
+    total = 0
+    while True:
+        done = photos.expire_slots(
+            db.session, get_photo_store(), now=datetime.now(UTC), policy=policy, limit=batch
+        )
+        db.session.commit()
+        total += done
+        if done < batch:
+            break
+    click.echo(f"expired {total} upload slot(s)")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(photos_cli)

@@ -1,0 +1,53 @@
+"""ORM records, one module per area. Importing this package registers every table."""
+
+from fieldsales.db.models.accounts import LoginAttempt, RefreshToken, Team, User
+from fieldsales.db.models.master import (
+    Dealer,
+    Price,
+    Product,
+    Promotion,
+    PromotionGift,
+    PromotionTarget,
+    Store,
+    promotion_products,
+    promotion_stores,
+)
+from fieldsales.db.models.photos import Photo, PhotoReview
+from fieldsales.db.models.visits import (
+    IdempotencyKey,
+    Observation,
+    Payment,
+    Problem,
+    SkippedVisit,
+    StockCount,
+    Training,
+    Visit,
+    VisitPurpose,
+)
+
+__all__ = [
+    "Dealer",
+    "IdempotencyKey",
+    "Observation",
+    "Payment",
+    "Photo",
+    "PhotoReview",
+    "Problem",
+    "SkippedVisit",
+    "StockCount",
+    "Training",
+    "Visit",
+    "VisitPurpose",
+    "LoginAttempt",
+    "Price",
+    "Product",
+    "Promotion",
+    "PromotionGift",
+    "PromotionTarget",
+    "RefreshToken",
+    "Store",
+    "Team",
+    "User",
+    "promotion_products",
+    "promotion_stores",
+]
