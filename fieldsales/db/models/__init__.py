@@ -13,6 +13,15 @@ from fieldsales.db.models.master import (
     promotion_stores,
 )
 from fieldsales.db.models.photos import Photo, PhotoReview
+from fieldsales.db.models.reorders import (
+    DealerWebhook,
+    PromptDecision,
+    ReorderDelivery,
+    ReorderRequest,
+    ReorderRequestEvent,
+    ReorderRequestLine,
+    WebhookDelivery,
+)
 from fieldsales.db.models.visits import (
     IdempotencyKey,
     Observation,
@@ -27,6 +36,13 @@ from fieldsales.db.models.visits import (
 
 __all__ = [
     "Dealer",
+    "DealerWebhook",
+    "PromptDecision",
+    "ReorderDelivery",
+    "ReorderRequest",
+    "ReorderRequestEvent",
+    "ReorderRequestLine",
+    "WebhookDelivery",
     "IdempotencyKey",
     "Observation",
     "Payment",
