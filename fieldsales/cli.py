@@ -1,4 +1,5 @@
-"""Flask CLI commands: `flask seed-demo`, `flask photos expire-slots`."""
+"""Flask CLI commands: `flask seed-demo`, `flask photos expire-slots`,
+`flask webhooks deliver`."""
 
 from __future__ import annotations
 
@@ -47,6 +48,31 @@ def expire_slots(batch: int) -> None:
     click.echo(f"expired {total} upload slot(s)")
 
 
+webhooks_cli = AppGroup("webhooks", help="Dealer webhook outbox.")
+
+
+@webhooks_cli.command("deliver")
+@click.option("--loop", is_flag=True, help="Keep draining (a worker); otherwise one pass.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between passes.")
+def deliver_webhooks(loop: bool, interval: float) -> None:
+    """Send the webhook deliveries that are due (first attempts and retries)."""
+    import time
+
+    from fieldsales.services import webhooks
+
+    settings = webhooks.delivery_settings(current_app.config)
+    while True:
+        delivered, failed = webhooks.drain_due(db.session, settings=settings)
+        db.session.commit()
+        if delivered or failed or not loop:
+            click.echo(f"delivered {delivered}, failed {failed} (will retry)")
+        if not loop:
+            break
+        if delivered + failed < settings.batch:
+            time.sleep(interval)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(photos_cli)
+    app.cli.add_command(webhooks_cli)

@@ -88,5 +88,13 @@ class DefaultConfig:
     # How long a POST's Idempotency-Key is remembered (its response replayed).
     IDEMPOTENCY_KEY_TTL_S = 24 * 3600
 
+    # Reorder prompts: target fill rate of the order-up-to policy (share of demand served).
+    REORDER_SERVICE_LEVEL = 0.95
+    # Dealer webhooks: request timeout, and retry back-off (base doubling up to the cap;
+    # a delivery is retried until the receiver takes it, never dropped).
+    WEBHOOK_TIMEOUT_S = 5.0
+    WEBHOOK_BACKOFF_BASE_S = 10.0
+    WEBHOOK_BACKOFF_MAX_S = 3600.0
+
     LOG_LEVEL = "INFO"
     LOG_JSON = True

@@ -8,6 +8,7 @@ from fieldsales.domain.types import GiftAllocation, PaymentTerms
 from fieldsales.domain.visits import GiftStatus, PaymentMethod, Purpose
 from schemas import BaseSchema, Money, SignedMoney
 from schemas.master import StoreSchema, WeeklyWindowSchema
+from schemas.reorders import ReorderRequestSchema, StorePromptsSchema
 from schemas.visits import ObservationSchema, VisitProblemSchema
 
 
@@ -90,7 +91,8 @@ class BriefingSchema(BaseSchema):
     )
     money = fields.Nested(MoneyPositionSchema)
     pending_reorders = fields.List(
-        fields.Dict(),
-        metadata={"description": "Reorder requests not yet delivered (with the reorder feature)"},
+        fields.Nested(ReorderRequestSchema),
+        metadata={"description": "Reorder requests not yet delivered (held ones included)"},
     )
+    reorder_prompts = fields.Nested(StorePromptsSchema)
     reminders = fields.List(fields.String(), metadata={"description": "Most pressing first"})

@@ -12,12 +12,14 @@ from fieldsales.api import (
     problems,
     products,
     promotions,
+    reorders,
     reports,
     stores,
     sync,
     teams,
     users,
     visits,
+    webhooks,
 )
 from fieldsales.extensions import Api
 
@@ -37,6 +39,8 @@ BLUEPRINTS = (
     sync.blp,
     briefings.blp,
     reports.blp,
+    reorders.blp,
+    webhooks.blp,
 )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from flask.views import MethodView
 
 from fieldsales import db
+from fieldsales.api.reorders import prompt_settings
 from fieldsales.api.visits import READERS
 from fieldsales.auth import current_actor, utcnow
 from fieldsales.extensions import Blueprint
@@ -31,7 +32,12 @@ class StoreBriefing(MethodView):
 
         Store profile and today's owner windows, the last visit, open problems, promotions
         in force today (store-local date) with gift status, money (terms, credit, owed, last
-        payment), pending reorders, and reminders. One request, a fixed number of queries."""
+        payment), reorder prompts and pending reorder requests, and reminders. One request,
+        a fixed number of queries."""
         return briefing.store_briefing(
-            db.session, actor=current_actor(), store_id=store_id, now=utcnow()
+            db.session,
+            actor=current_actor(),
+            store_id=store_id,
+            now=utcnow(),
+            prompt_settings=prompt_settings(),
         )

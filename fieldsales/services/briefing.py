@@ -1,6 +1,6 @@
 """The visit briefing: everything a rep needs walking into a store, in one response and a
 fixed number of SQL statements whatever the store's history (a phone on a weak network
-cannot wait on N+1 queries)."""
+cannot wait on N+1 queries). Reorder prompts and pending requests included."""
 
 from __future__ import annotations
 
@@ -24,14 +24,14 @@ from fieldsales.domain.visits import (
     reminders,
     windows_on,
 )
-from fieldsales.services import scope
+from fieldsales.services import reorders, scope
 from fieldsales.services.master import promotion_applies_to_store
-
-
-def pending_reorders(session: Session, store_id: uuid.UUID) -> list[dict[str, Any]]:
-    """Reorder requests not yet delivered. Seam: reorder requests arrive with the reorder
-    issue, which replaces this with one query on its table."""
-    return []
+from fieldsales.services.reorder_prompts import (
+    DEFAULT_PROMPT_SETTINGS,
+    PromptSettings,
+    prompts_document,
+    store_prompts,
+)
 
 
 def _last_visit(session: Session, store_id: uuid.UUID) -> Visit | None:
@@ -113,7 +113,12 @@ def _promotions(session: Session, store_id: uuid.UUID, today: Any) -> list[dict[
 
 
 def store_briefing(
-    session: Session, *, actor: Actor, store_id: uuid.UUID, now: datetime
+    session: Session,
+    *,
+    actor: Actor,
+    store_id: uuid.UUID,
+    now: datetime,
+    prompt_settings: PromptSettings = DEFAULT_PROMPT_SETTINGS,
 ) -> dict[str, Any]:
     store = session.scalar(
         select(Store)
@@ -157,7 +162,10 @@ def store_briefing(
             "over_limit": money.over_limit,
             "last_payment": last_payment,
         },
-        "pending_reorders": pending_reorders(session, store.id),
+        "pending_reorders": reorders.pending_for_store(session, store.id),
+        "reorder_prompts": prompts_document(
+            store_prompts(session, store, now=now, settings=prompt_settings), now
+        ),
         "reminders": reminders(
             money=money,
             monthly_terms=store.payment_terms is PaymentTerms.MONTHLY,

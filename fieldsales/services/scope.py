@@ -16,6 +16,8 @@ they cover, whoever raised them.
 Photos follow their visit's rep: a rep their own, a supervisor their teams' reps', an admin
 all, a dealer user none (the dealer scorecard shows its evidence separately).
 Catalogue data (products, prices, promotions) is visible to every signed-in user.
+Reorder requests: a rep their own, a supervisor their teams' reps', an admin all, a dealer
+user those sent to its dealer (not those still held by the credit gate).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from fieldsales.db.models import (
@@ -36,6 +38,7 @@ from fieldsales.db.models import (
     Problem,
     Product,
     Promotion,
+    ReorderRequest,
     SkippedVisit,
     StockCount,
     Store,
@@ -46,6 +49,7 @@ from fieldsales.db.models import (
     VisitPurpose,
 )
 from fieldsales.domain.errors import NotFound
+from fieldsales.domain.reorder.workflow import RequestStatus
 from fieldsales.domain.types import Actor, Role
 
 T = TypeVar("T")
@@ -154,6 +158,18 @@ def _problems(actor: Actor) -> ColumnElement[bool]:
     return or_(_rep_owned(Problem.rep_id)(actor), Problem.store_id.in_(store_ids(actor)))
 
 
+def _reorder_requests(actor: Actor) -> ColumnElement[bool]:
+    if actor.role is Role.DEALER:
+        if actor.dealer_id is None:
+            return false()
+        # A request held by the credit gate has not been sent to the dealer yet.
+        return and_(
+            ReorderRequest.dealer_id == actor.dealer_id,
+            ReorderRequest.status != RequestStatus.HELD,
+        )
+    return _rep_owned(ReorderRequest.rep_id)(actor)
+
+
 RULES: dict[type, Rule] = {
     Store: _stores,
     User: _users,
@@ -171,6 +187,7 @@ RULES: dict[type, Rule] = {
     Training: _in_visible_visit(Training),
     Payment: _in_visible_visit(Payment),
     Problem: _problems,
+    ReorderRequest: _reorder_requests,
 }
 
 

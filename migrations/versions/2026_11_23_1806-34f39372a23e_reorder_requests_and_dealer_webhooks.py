@@ -2,7 +2,7 @@
 
 Revision ID: 34f39372a23e
 Revises: 7960d943c8e8
-Create Date: 2026-11-23 18:06:30.286662
+Create Date: 2026-11-23 18:13:10.860675
 """
 
 from collections.abc import Sequence
@@ -209,9 +209,6 @@ def upgrade() -> None:
             ["visit_id"], ["visits.id"], name=op.f("fk_prompt_decisions_visit_id_visits")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_prompt_decisions")),
-        sa.UniqueConstraint(
-            "visit_id", "product_id", name=op.f("uq_prompt_decisions_visit_id_product_id")
-        ),
     )
     op.create_index(
         op.f("ix_prompt_decisions_rep_id"), "prompt_decisions", ["rep_id"], unique=False
@@ -224,6 +221,9 @@ def upgrade() -> None:
         "prompt_decisions",
         ["store_id", "product_id"],
         unique=False,
+    )
+    op.create_index(
+        op.f("ix_prompt_decisions_visit_id"), "prompt_decisions", ["visit_id"], unique=False
     )
     op.create_table(
         "reorder_request_events",
@@ -465,6 +465,7 @@ def downgrade() -> None:
     op.drop_table("reorder_request_lines")
     op.drop_index(op.f("ix_reorder_request_events_request_id"), table_name="reorder_request_events")
     op.drop_table("reorder_request_events")
+    op.drop_index(op.f("ix_prompt_decisions_visit_id"), table_name="prompt_decisions")
     op.drop_index("ix_prompt_decisions_store_id_product_id", table_name="prompt_decisions")
     op.drop_index(op.f("ix_prompt_decisions_request_id"), table_name="prompt_decisions")
     op.drop_index(op.f("ix_prompt_decisions_rep_id"), table_name="prompt_decisions")

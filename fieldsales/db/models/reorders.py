@@ -170,12 +170,9 @@ class PromptDecision(IdMixin, Base):
     request, so `request_id` may be empty."""
 
     __tablename__ = "prompt_decisions"
-    __table_args__ = (
-        UniqueConstraint("visit_id", "product_id"),
-        Index("ix_prompt_decisions_store_id_product_id", "store_id", "product_id"),
-    )
+    __table_args__ = (Index("ix_prompt_decisions_store_id_product_id", "store_id", "product_id"),)
 
-    visit_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("visits.id"))
+    visit_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("visits.id"), index=True)
     request_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("reorder_requests.id", ondelete="SET NULL"), index=True
     )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from decimal import Decimal
 
 from fieldsales.domain.errors import IllegalTransition, InvalidInput, PermissionDenied
 from fieldsales.domain.types import Role
@@ -108,7 +109,7 @@ def check_allowed(action: Action, current: RequestStatus, role: Role) -> None:
         raise IllegalTransition(
             f"cannot {action.replace('_', ' ')} a request that is {current}"
             f" (allowed from: {allowed})",
-            status=str(current),
+            current_status=str(current),
             action=str(action),
         )
 
@@ -155,3 +156,44 @@ def after_delivery(current: RequestStatus, role: Role, lines: list[LineBalance])
         )
     complete = all(b.delivered + b.arriving == b.ordered for b in lines)
     return S.DELIVERED if complete else S.PARTIALLY_DELIVERED
+
+
+@dataclass(frozen=True, slots=True)
+class Hold:
+    reason: HoldReason
+    detail: str
+
+
+def credit_gate(
+    *,
+    prepaid: bool,
+    credit_limit: Decimal,
+    balance_owed: Decimal,
+    open_orders: Decimal,
+    order_total: Decimal,
+) -> Hold | None:
+    """Whether an order may go to the dealer now.
+
+    The store's balance owed rises when goods are delivered and falls with each payment
+    (below zero: paid ahead). Orders still open will be owed once delivered, so they count
+    against the limit (or the prepayment) as well. A monthly-terms store stays within its
+    credit limit; a prepaid store must have paid ahead at least what is ordered and open.
+    """
+    exposure = balance_owed + open_orders + order_total
+    if prepaid:
+        paid_ahead = max(Decimal(0), -balance_owed)
+        if exposure > 0:
+            return Hold(
+                HoldReason.PREPAYMENT_MISSING,
+                f"Prepaid store: the order and open orders come to {open_orders + order_total}"
+                f" but only {paid_ahead} is paid ahead; record a payment of at least"
+                f" {exposure} first.",
+            )
+        return None
+    if exposure > credit_limit:
+        return Hold(
+            HoldReason.OVER_CREDIT_LIMIT,
+            f"Owed {balance_owed} + open orders {open_orders} + this order {order_total}"
+            f" = {exposure}, over the credit limit of {credit_limit}.",
+        )
+    return None
