@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, utils, valid
 from fieldsales.domain.sync import ItemStatus, SyncOp
 from schemas import BaseSchema
 from schemas.common import ProblemSchema
+from schemas.reorders import ReorderRequestCreateSchema
 from schemas.visits import (
     ClientTime,
     ObservationCreateSchema,
@@ -51,6 +52,7 @@ PAYLOADS: dict[SyncOp, Schema] = {
     SyncOp.TRAINING: payload_schema(TrainingCreateSchema, parent="visit_id"),
     SyncOp.PAYMENT: payload_schema(PaymentCreateSchema, parent="visit_id"),
     SyncOp.RESOLVE_PROBLEM: payload_schema(ProblemResolutionSchema),
+    SyncOp.REORDER_REQUEST: payload_schema(ReorderRequestCreateSchema),
 }
 
 ITEM_DOC = (
@@ -60,7 +62,7 @@ ITEM_DOC = (
     "visit.observation = ObservationCreate, visit.problem = VisitProblemCreate, visit.stock_count "
     "= StockCountCreate, visit.training = TrainingCreate, visit.payment = PaymentCreate "
     "(each without id/sent_at; records under a visit add visit_id), problem.resolve = "
-    "ProblemResolution."
+    "ProblemResolution, reorder.request = ReorderRequestCreate (its visit_id included)."
 )
 
 

@@ -8,11 +8,10 @@ from typing import Any
 from flask.views import MethodView
 
 from fieldsales import db
-from fieldsales.api.reorders import prompt_settings
 from fieldsales.api.visits import READERS
 from fieldsales.auth import current_actor, utcnow
 from fieldsales.extensions import Blueprint
-from fieldsales.services import briefing
+from fieldsales.services import briefing, reorder_prompts
 from schemas.briefing import BriefingSchema
 
 blp = Blueprint(
@@ -39,5 +38,5 @@ class StoreBriefing(MethodView):
             actor=current_actor(),
             store_id=store_id,
             now=utcnow(),
-            prompt_settings=prompt_settings(),
+            prompt_settings=reorder_prompts.configured_settings(),
         )

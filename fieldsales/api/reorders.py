@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -46,14 +45,6 @@ DEALER_SIDE = (Role.DEALER, Role.ADMIN)
 REP_SIDE = (Role.REP, Role.SUPERVISOR, Role.ADMIN)
 
 
-def prompt_settings() -> reorder_prompts.PromptSettings:
-    cfg = current_app.config
-    return reorder_prompts.PromptSettings(
-        service_level=float(cfg["REORDER_SERVICE_LEVEL"]),
-        frequency_days=dict(cfg["VISIT_FREQUENCY_DAYS"]),
-    )
-
-
 def send_webhooks() -> None:
     """After the commit: try the new outbox rows now (what fails is retried by the drain)."""
     ids = webhooks.take_queued(db.session)
@@ -82,7 +73,7 @@ class StoreReorderPrompts(MethodView):
             raise NotFound(f"No store with id {store_id}.")
         now = utcnow()
         result = reorder_prompts.store_prompts(
-            db.session, store, now=now, settings=prompt_settings()
+            db.session, store, now=now, settings=reorder_prompts.configured_settings()
         )
         return reorder_prompts.prompts_document(result, now)
 
@@ -115,9 +106,7 @@ class ReorderRequests(MethodView):
         `held_reason`/`held_detail` and is not sent to the dealer. What the rep did with
         each prompt (accepted, changed, declined) is recorded."""
         ctx = write_context()
-        outcome = reorders.create_request(
-            db.session, ctx, data.pop("id"), data, settings=prompt_settings()
-        )
+        outcome = reorders.create_request(db.session, ctx, data.pop("id"), data)
         db.session.commit()
         send_webhooks()
         return created(outcome)

@@ -24,6 +24,7 @@ class SyncOp(enum.StrEnum):
     TRAINING = "visit.training"
     PAYMENT = "visit.payment"
     RESOLVE_PROBLEM = "problem.resolve"
+    REORDER_REQUEST = "reorder.request"
 
 
 class ItemStatus(enum.StrEnum):
@@ -40,7 +41,7 @@ class ItemValidationError(InvalidInput):
 
 # The visit's life comes first (check-ins and check-outs interleaved in the phone's time
 # order, so "one open visit per rep" holds as it did on the phone), then what was recorded
-# during visits, then later resolutions of problems.
+# during visits, then later resolutions of problems and reorder requests.
 PHASE: dict[SyncOp, int] = {
     SyncOp.CHECK_IN: 0,
     SyncOp.CHECK_OUT: 0,
@@ -52,6 +53,8 @@ PHASE: dict[SyncOp, int] = {
     SyncOp.TRAINING: 1,
     SyncOp.PAYMENT: 1,
     SyncOp.RESOLVE_PROBLEM: 2,
+    # After the visit's payments, which a prepaid store's order may need to pass the gate.
+    SyncOp.REORDER_REQUEST: 2,
 }
 # At the same instant a check-in precedes a check-out.
 _TIE = {SyncOp.CHECK_IN: 0, SyncOp.SKIP: 0, SyncOp.CHECK_OUT: 1}

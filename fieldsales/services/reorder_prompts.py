@@ -65,6 +65,20 @@ DEFAULT_PROMPT_SETTINGS = PromptSettings(
 )
 
 
+def configured_settings() -> PromptSettings:
+    """The app's settings (REORDER_SERVICE_LEVEL, VISIT_FREQUENCY_DAYS); the defaults
+    outside an app (scripts, the bench)."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return DEFAULT_PROMPT_SETTINGS
+    cfg = current_app.config
+    return PromptSettings(
+        service_level=float(cfg["REORDER_SERVICE_LEVEL"]),
+        frequency_days=dict(cfg["VISIT_FREQUENCY_DAYS"]),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class StorePrompts:
     """The proposal for one store, with the product rows and prices it was built from."""

@@ -40,10 +40,12 @@ from fieldsales.domain.reorder.workflow import (
     credit_gate,
     next_status,
 )
+from fieldsales.domain.sync import SyncOp
 from fieldsales.domain.types import Actor, PaymentTerms
 from fieldsales.domain.visits import ensure_record_fits_visit, local_day
 from fieldsales.services import reorder_prompts, scope, webhooks
 from fieldsales.services.visits import (
+    Operation,
     Outcome,
     WriteContext,
     _replayed,
@@ -192,9 +194,10 @@ def _check_prompt_products(session: Session, prompts: list[Mapping[str, Any]]) -
         )
 
 
-def _prompts_now(session: Session, store: Store, ctx: WriteContext, settings: Any) -> list[dict]:
+def _prompts_now(session: Session, store: Store, ctx: WriteContext) -> list[dict[str, Any]]:
     """The prompts as the server sees them now, for a request that did not say which it
     was shown (the decision is then recorded against these)."""
+    settings = reorder_prompts.configured_settings()
     result = reorder_prompts.store_prompts(session, store, now=ctx.now, settings=settings)
     return [
         {
@@ -207,12 +210,7 @@ def _prompts_now(session: Session, store: Store, ctx: WriteContext, settings: An
 
 
 def create_request(
-    session: Session,
-    ctx: WriteContext,
-    request_id: uuid.UUID,
-    data: dict[str, Any],
-    *,
-    settings: reorder_prompts.PromptSettings,
+    session: Session, ctx: WriteContext, request_id: uuid.UUID, data: dict[str, Any]
 ) -> Outcome[ReorderRequest]:
     digest = payload_hash(data)
     existing = _stored(session, ctx, ReorderRequest, request_id)
@@ -278,7 +276,7 @@ def create_request(
     session.flush()
     prompts = data.get("prompts")
     if prompts is None:
-        prompts = _prompts_now(session, store, ctx, settings)
+        prompts = _prompts_now(session, store, ctx)
     ordered = {line.product.id: line.quantity for line in lines}
     session.add_all(_decisions(request, ordered, prompts, recorded_at))
     details: dict[str, Any] = {"total": str(total)}
@@ -289,6 +287,11 @@ def create_request(
     _record(session, request, ctx.actor, Action.CREATE, None, status, details, ctx.now)
     session.flush()
     return request, False
+
+
+SYNC_OPERATIONS = {
+    SyncOp.REORDER_REQUEST: Operation(create_request, "recorded_at", ReorderRequest),
+}
 
 
 # --- workflow ------------------------------------------------------------------------------

@@ -16,7 +16,11 @@ from sqlalchemy.orm import Session
 
 from fieldsales.domain.errors import Conflict, DomainError, InvalidInput
 from fieldsales.domain.sync import ItemStatus, Pending, SyncOp, apply_order, is_retryable
-from fieldsales.services.visits import OPERATIONS, WriteContext
+from fieldsales.services import reorders, visits
+from fieldsales.services.visits import Operation, WriteContext
+
+# Every operation a batch may carry: the visit records, and reorder requests taken offline.
+OPERATIONS: dict[SyncOp, Operation] = {**visits.OPERATIONS, **reorders.SYNC_OPERATIONS}
 
 
 @dataclass(frozen=True, slots=True)

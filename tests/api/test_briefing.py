@@ -17,8 +17,11 @@ from fieldsales.services.briefing import store_briefing
 
 # The bound the endpoint promises: auth (1) + store and dealer (1) + last visit and its
 # purposes, observations, problems, counts with products (5) + open problems (1) +
-# promotions, their gifts and products (3) + last payment (1) = 12.
-MAX_STATEMENTS = 12
+# promotions, their gifts and products (3) + last payment (1) + pending reorder requests
+# and their lines (2) + reorder prompts: the store's counts, deliveries, open lines,
+# products, prices, promotions and their products, peers' counts and deliveries, visit
+# record, dealer history (11) = 25.
+MAX_STATEMENTS = 25
 
 
 @pytest.fixture
