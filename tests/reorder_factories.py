@@ -59,7 +59,34 @@ def make_request(
     visit: Visit | None = None,
     **over: Any,
 ) -> ReorderRequest:
-    """A request as the create endpoint would have stored it, directly in `status`."""
+    """A request of the shop's rep at its visit, directly in `status`."""
+    return build_request(
+        make,
+        rep=shop.rep,
+        store=shop.store,
+        visit=visit or shop.visit,
+        products=shop.products,
+        status=status,
+        quantities=quantities,
+        at=at,
+        **over,
+    )
+
+
+def build_request(
+    make: Factory,
+    *,
+    rep: User,
+    store: Store,
+    visit: Visit,
+    products: list[Product],
+    status: RequestStatus = RequestStatus.SUBMITTED,
+    quantities: tuple[int, ...] = (12, 24),
+    at: datetime | None = None,
+    **over: Any,
+) -> ReorderRequest:
+    """A request as the create endpoint would have stored it (lines at 2.50 and 10.00),
+    put directly in `status` with its creation event."""
     at = at or datetime.now(UTC) - timedelta(minutes=5)
     prices = [Decimal("2.50"), Decimal("10.00")]
     lines = [
@@ -74,13 +101,13 @@ def make_request(
             line_total=prices[i] * q,
             delivered_quantity=0,
         )
-        for i, (p, q) in enumerate(zip(shop.products, quantities, strict=False))
+        for i, (p, q) in enumerate(zip(products, quantities, strict=False))
     ]
     values = {
-        "store_id": shop.store.id,
-        "dealer_id": shop.dealer.id,
-        "rep_id": shop.rep.id,
-        "visit_id": (visit or shop.visit).id,
+        "store_id": store.id,
+        "dealer_id": store.dealer_id,
+        "rep_id": rep.id,
+        "visit_id": visit.id,
         "status": status,
         "submitted_at": None if status is RequestStatus.HELD else at,
         "total": sum((line.line_total for line in lines), Decimal(0)),
@@ -95,7 +122,7 @@ def make_request(
         ReorderRequestEvent(
             request_id=request.id,
             at=at,
-            actor_id=shop.rep.id,
+            actor_id=rep.id,
             actor_role=Role.REP,
             action="create",
             from_status=None,
