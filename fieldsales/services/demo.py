@@ -20,7 +20,7 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -40,6 +40,7 @@ from fieldsales.db.models import (
 from fieldsales.domain.types import GiftAllocation, Grade, PaymentTerms, Role
 from fieldsales.security import hash_password
 from fieldsales.services.demo_history import load_visit_history
+from fieldsales.services.demo_reorders import load_demo_reorders
 
 CITY_TIMEZONE = "Asia/Shanghai"
 CENTRE = (31.2304, 121.4737)  # People's Square
@@ -318,7 +319,10 @@ def load_demo(session: Session, *, seed: int, today: date, store_count: int = 42
     session.flush()
     # History reads the stores, reps and products flushed above back from the database.
     history = load_visit_history(session, seed=seed, weeks=HISTORY_WEEKS, today=today)
-    return f"{summary(city, seed=seed)}\n{history}"
+    # Orders as of the start of today (UTC): the history ends before today.
+    start_of_today = datetime.combine(today, time(0), tzinfo=UTC)
+    orders = load_demo_reorders(session, seed=seed, now=start_of_today)
+    return f"{summary(city, seed=seed)}\n{history}\n{orders}"
 
 
 def build_demo_city(*, seed: int, today: date, store_count: int = 420) -> DemoCity:
