@@ -515,3 +515,75 @@ def test_briefing_carries_prompts_and_pending_requests(client, auth, make, shop)
     assert rv.status_code == 200
     assert [r["id"] for r in rv.json["pending_reorders"]] == [str(req.id)]
     assert rv.json["reorder_prompts"]["prompts"][0]["sku"] == shop.products[0].sku
+
+
+# --- offline -------------------------------------------------------------------------------
+
+
+def test_a_reorder_taken_offline_syncs_after_its_visit_and_payment(client, auth, make, session):
+    """A prepaid store: the batch carries the check-in, the payment and the order, order
+    first; the order waits for the payment (phase order) and passes the gate."""
+    shop = open_shop(make, payment_terms=PaymentTerms.PREPAID, credit_limit=Decimal("0"))
+    store, p0 = shop.store, shop.products[0]
+    rep = make.rep(make.team())
+    store.rep_id = rep.id
+    make._add(store)
+    at = datetime.now(UTC) - timedelta(hours=2)
+    visit_id, order_id = str(uuid.uuid4()), str(uuid.uuid4())
+    position = {"lat": store.lat, "lon": store.lon, "accuracy_m": 8.0}
+    items = [
+        {
+            "op": "reorder.request",
+            "id": order_id,
+            "payload": {
+                "visit_id": visit_id,
+                "lines": [{"product_id": str(p0.id), "quantity": 12}],
+                "recorded_at": (at + timedelta(minutes=10)).isoformat(),
+            },
+        },
+        {
+            "op": "visit.payment",
+            "id": str(uuid.uuid4()),
+            "payload": {
+                "visit_id": visit_id,
+                "amount": "30.00",
+                "method": "cash",
+                "recorded_at": (at + timedelta(minutes=12)).isoformat(),
+            },
+        },
+        {
+            "op": "visit.check_in",
+            "id": visit_id,
+            "payload": {
+                "store_id": str(store.id),
+                "checked_in_at": at.isoformat(),
+                "position": position,
+            },
+        },
+    ]
+    body = {"sent_at": datetime.now(UTC).isoformat(), "items": items}
+    rv = client.post("/api/v1/sync", json=body, headers=auth.headers(rep))
+    assert rv.status_code == 200, rv.json
+    assert [i["status"] for i in rv.json["items"]] == ["applied"] * 3
+    request = session.get(ReorderRequest, uuid.UUID(order_id))
+    assert request.status is RequestStatus.SUBMITTED and request.total == Decimal("30.00")
+    again = client.post("/api/v1/sync", json=body, headers=auth.headers(rep))
+    assert [i["status"] for i in again.json["items"]] == ["duplicate"] * 3
+
+
+def test_briefing_statements_do_not_grow_with_reorder_history(client, auth, make, engine):
+    from tests.api.test_briefing import MAX_STATEMENTS, statements
+
+    small, big = open_shop(make), open_shop(make)
+    make_request(make, small)
+    history(make, big)
+    for _ in range(6):
+        make_request(make, big, visit=make.visit(big.rep, big.store))
+    sizes = []
+    for shop in (small, big):
+        url = f"/api/v1/stores/{shop.store.id}/briefing"
+        client.get(url, headers=auth.headers(shop.rep))
+        with statements(engine) as seen:
+            assert client.get(url, headers=auth.headers(shop.rep)).status_code == 200
+        sizes.append(len(seen))
+    assert sizes[0] == sizes[1] <= MAX_STATEMENTS
