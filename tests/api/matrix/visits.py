@@ -15,7 +15,7 @@ from typing import Any
 
 from fieldsales.db.models import Store, User, Visit
 from tests import bodies
-from tests.api.matrix import ANONYMOUS, HIDDEN, VISIBLE, Ctx, Op, Request
+from tests.api.matrix import ANONYMOUS, HIDDEN, VISIBLE, Ctx, Op, Request, _item_targets
 from tests.visit_factories import RECORD_KINDS, open_visit, record_fields
 
 Expect = Callable[[str, str], set[int]]
@@ -33,7 +33,8 @@ REPORT_TEAM = {
     "visible": {"supervisor": "team_a", "admin": "team_b"},
     "hidden": {"supervisor": "team_b"},
 }
-# What a caller refused by role is sent: any row will do, the answer must not depend on it.
+# The target of a caller refused by role: any row will do (the evening report of rep_a, the
+# day of team A), the answer must not depend on it.
 ANY = "any"
 
 
@@ -157,16 +158,6 @@ def _briefing(ctx: Ctx) -> Request:
     return Request(path_params={"store_id": str(store.id)})
 
 
-def _briefing_targets(caller: str) -> list[str]:
-    if caller == ANONYMOUS:
-        return ["visible"]
-    return [
-        kind
-        for kind, table in (("visible", VISIBLE), ("hidden", HIDDEN))
-        if caller in table["stores"]
-    ]
-
-
 def _briefing_expect(caller: str, kind: str) -> set[int]:
     """A dealer user sees the stores its dealer supplies, but gets no briefing (403)."""
     if caller == ANONYMOUS:
@@ -177,20 +168,20 @@ def _briefing_expect(caller: str, kind: str) -> set[int]:
 
 
 def _evening(ctx: Ctx) -> Request:
-    kind = "visible" if ctx.target in (ANY, None) else ctx.target
+    kind = "hidden" if ctx.target == "hidden" else "visible"
     rep = getattr(ctx.world, VISIT_REP[kind].get(_caller(ctx), "rep_a"))
     return Request(query={"day": bodies.now().date().isoformat(), "rep_id": str(rep.id)})
 
 
 def _team_day(ctx: Ctx) -> Request:
-    kind = "visible" if ctx.target in (ANY, None) else ctx.target
+    kind = "hidden" if ctx.target == "hidden" else "visible"
     team = getattr(ctx.world, REPORT_TEAM[kind].get(_caller(ctx), "team_a"))
     return Request(query={"day": bodies.now().date().isoformat(), "team_id": str(team.id)})
 
 
-def _no_dealer(build: Callable[[Ctx], Request], ok: int = 200) -> Op:
+def _no_dealer(build: Callable[[Ctx], Request]) -> Op:
     """A collection dealers may not read, or a report they do not get."""
-    return Op(build=build, expect=refused_to({"dealer"}, ok=ok))
+    return Op(build=build, expect=refused_to({"dealer"}))
 
 
 def _reps_only(build: Callable[[Ctx], Request], ok: int) -> Op:
@@ -224,7 +215,7 @@ EXPECTATIONS: dict[tuple[str, str], Op] = {
         _problem_request(_resolution), item_read, VISIT_TARGETS
     ),
     ("GET", "/api/v1/stores/{store_id}/briefing"): Op(
-        _briefing, _briefing_expect, _briefing_targets
+        _briefing, _briefing_expect, _item_targets("stores")
     ),
     ("GET", "/api/v1/reports/evening"): Op(
         _evening, refused_to({"dealer"}), targets_in(VISIT_REP, frozenset({"dealer"}))
