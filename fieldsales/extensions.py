@@ -101,6 +101,30 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
+    def item_roles(self, model: type, param: str, *roles: Role) -> Callable[[F], F]:
+        """`roles` for an operation on one row (the path parameter `param`), checked in this
+        order: outside the caller's scope -> 404 (a 403 would confirm that it exists), a role
+        that may not do it -> 403, then the body (422). A read by an allowed role skips the
+        up-front lookup: it has no body, and the view's own scoped lookup answers the 404."""
+        allowed = frozenset(roles)
+
+        def decorator(func: F) -> F:
+            @functools.wraps(func)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                from fieldsales.auth import current_actor
+                from fieldsales.services import scope
+
+                actor = current_actor()
+                if actor.role not in allowed or request.method != "GET":
+                    scope.get_visible(db.session, model, kwargs[param], actor)
+                    require_roles(allowed)
+                return func(*args, **kwargs)
+
+            setattr(wrapper, ROLES_ATTR, allowed)
+            return self.roles_doc(*allowed)(wrapper)
+
+        return decorator
+
     def roles_doc(self, *roles: Role) -> Callable[[F], F]:
         """Only the documentation half of `roles`, for views that call `require_roles`
         themselves (after a scope check, so that out of scope is 404 before 403)."""

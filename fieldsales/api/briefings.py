@@ -10,6 +10,7 @@ from flask.views import MethodView
 from fieldsales import db
 from fieldsales.api.visits import READERS
 from fieldsales.auth import current_actor, utcnow
+from fieldsales.db.models import Store
 from fieldsales.extensions import Blueprint
 from fieldsales.services import briefing, reorder_prompts
 from schemas.briefing import BriefingSchema
@@ -24,7 +25,7 @@ blp = Blueprint(
 
 @blp.route("/stores/<uuid:store_id>/briefing")
 class StoreBriefing(MethodView):
-    @blp.roles(*READERS)
+    @blp.item_roles(Store, "store_id", *READERS)
     @blp.response(200, BriefingSchema)
     def get(self, store_id: uuid.UUID) -> Any:
         """Brief me on a store before the visit

@@ -41,7 +41,7 @@ class Problems(MethodView):
 
 @blp.route("/problems/<uuid:problem_id>")
 class ProblemById(MethodView):
-    @blp.roles(*READERS)
+    @blp.item_roles(Problem, "problem_id", *READERS)
     @blp.response(200, VisitProblemSchema)
     def get(self, problem_id: uuid.UUID) -> Any:
         """Read a problem"""
@@ -50,7 +50,7 @@ class ProblemById(MethodView):
 
 @blp.route("/problems/<uuid:problem_id>/resolution")
 class ProblemResolution(MethodView):
-    @blp.roles(Role.REP, Role.SUPERVISOR, Role.ADMIN)
+    @blp.item_roles(Problem, "problem_id", Role.REP, Role.SUPERVISOR, Role.ADMIN)
     @blp.idempotent
     @blp.arguments(ProblemResolutionSchema)
     @blp.response(200, VisitProblemSchema)

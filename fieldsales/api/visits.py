@@ -2,7 +2,11 @@
 5W1H problems, stock counts, training, payments), plus planned stops that were skipped.
 
 Creates carry the phone's id for the record; sending the same request again returns the
-stored record with the same status (header `Idempotent-Replayed: true`), never a copy."""
+stored record with the same status (header `Idempotent-Replayed: true`), never a copy.
+
+An operation on one visit answers, in this order: 404 outside the caller's scope (dealer
+users see no visits), 403 to a role that sees it but may not do this (only its rep writes
+in a visit), then 422 for a bad body (`Blueprint.item_roles`)."""
 
 from __future__ import annotations
 
@@ -122,7 +126,7 @@ class Visits(MethodView):
 
 @blp.route("/visits/<uuid:visit_id>")
 class VisitById(MethodView):
-    @blp.roles(*READERS)
+    @blp.item_roles(Visit, "visit_id", *READERS)
     @blp.response(200, VisitDetailSchema)
     def get(self, visit_id: uuid.UUID) -> Any:
         """Read a visit with everything recorded in it"""
@@ -131,7 +135,7 @@ class VisitById(MethodView):
 
 @blp.route("/visits/<uuid:visit_id>/check-out")
 class VisitCheckOut(MethodView):
-    @blp.roles(Role.REP)
+    @blp.item_roles(Visit, "visit_id", Role.REP)
     @blp.idempotent
     @blp.arguments(VisitCheckOutSchema)
     @blp.response(200, VisitSchema)
@@ -198,7 +202,7 @@ def register_records(spec: RecordSpec) -> None:
 
     class Records(MethodView):
         @blp.doc(summary=f"List the {spec.path.replace('-', ' ')} of a visit")
-        @blp.roles(*READERS)
+        @blp.item_roles(Visit, "visit_id", *READERS)
         @blp.response(200, spec.schema(many=True))
         def get(self, visit_id: uuid.UUID) -> Any:
             scope.get_visible(db.session, Visit, visit_id, current_actor())
@@ -209,7 +213,7 @@ def register_records(spec: RecordSpec) -> None:
             description="Also accepted after check-out when the phone recorded it during the "
             "visit (its recorded_at is at most the grace period after the check-out).",
         )
-        @blp.roles(Role.REP)
+        @blp.item_roles(Visit, "visit_id", Role.REP)
         @blp.idempotent
         @blp.arguments(spec.create_schema)
         @blp.response(201, spec.schema)

@@ -54,7 +54,9 @@ def test_permission_matrix(client, auth, make, session, world, method, path, cal
     request = op.build(Ctx(world, make, session, caller, kind))
     url = path.format(**request.path_params)
     headers = {} if caller == ANONYMOUS else auth.headers(world.actor(Role(caller)))
-    rv = client.open(url, method=method, json=request.json, headers=headers)
+    rv = client.open(
+        url, method=method, json=request.json, query_string=request.query, headers=headers
+    )
     expected = op.expect(caller, kind)
     assert rv.status_code in expected, (
         f"{method} {url} as {caller} ({kind}): got {rv.status_code}, expected {expected}: "

@@ -11,6 +11,7 @@ from sqlalchemy import update
 from fieldsales.db.models import User
 from fieldsales.domain.types import Role
 from tests.factories import PASSWORD_HASH
+from tests.visit_factories import open_visit
 
 API = "/api/v1"
 
@@ -170,3 +171,32 @@ def test_a_forbidden_write_is_403_even_with_a_bad_body(client, auth, world):
 def test_a_forbidden_create_is_403_even_with_a_bad_body(client, auth, world):
     rv = client.post(f"{API}/stores", json={"lat": "north"}, headers=auth.headers(world.sup_a))
     assert rv.status_code == 403
+
+
+# --- writes in a visit: the rep's own only; the body is read after scope and role ----------
+
+BAD_PAYMENT = {"id": "not-a-uuid", "amount": "-1", "method": "iou"}
+
+
+@pytest.mark.parametrize(
+    ("who", "owner", "status"),
+    [
+        ("rep_a", "rep_b", 404),  # another team's visit: not even a 422 for the bad body
+        ("sup_a", "rep_b", 404),  # outside the supervisor's teams
+        ("du1", "rep_a", 404),  # at a store the dealer supplies: dealers see no visits
+        ("sup_a", "rep_a", 403),  # the team's visit: seen, not written
+        ("admin", "rep_b", 403),
+        ("rep_a", "rep_a", 422),  # own visit: now the body counts
+    ],
+)
+def test_a_write_in_a_visit_checks_scope_then_role_then_body(
+    client, auth, make, world, who, owner, status
+):
+    rep = getattr(world, owner)
+    visit = open_visit(make, rep, world.store_a if rep is world.rep_a else world.store_b)
+    rv = client.post(
+        f"{API}/visits/{visit.id}/payments",
+        json=BAD_PAYMENT,
+        headers=auth.headers(getattr(world, who)),
+    )
+    assert rv.status_code == status, rv.json

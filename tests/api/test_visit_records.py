@@ -22,6 +22,7 @@ from fieldsales.db.models import (
 from fieldsales.domain.types import Role
 from tests import bodies
 from tests.bodies import iso, now
+from tests.visit_factories import RECORD_KINDS, open_visit, record_fields
 
 
 @pytest.fixture
@@ -42,8 +43,7 @@ def world(make):
         "dealer_user": make.dealer_user(dealer),
         "store": store,
         "product": make.product(),
-        # Checked in 10 minutes ago, still open.
-        "visit": make.visit(rep, store, at=now() - timedelta(minutes=10), minutes=None),
+        "visit": open_visit(make, rep, store),
     }
 
 
@@ -55,38 +55,19 @@ def post(client, auth, user, visit, path, body):
     return client.post(f"/api/v1/visits/{visit.id}/{path}", json=body, headers=auth.headers(user))
 
 
+MODELS = {
+    "purposes": VisitPurpose,
+    "observations": Observation,
+    "problems": Problem,
+    "stock-counts": StockCount,
+    "trainings": Training,
+    "payments": Payment,
+}
+KINDS = list(RECORD_KINDS)
+
+
 def record_bodies(world) -> dict[str, tuple[type, dict]]:
-    return {
-        "purposes": (VisitPurpose, {"purpose": "merchandise", "achieved": True}),
-        "observations": (
-            Observation,
-            {"kind": "our_pop", "pop_present": True, "pop_visible": True, "pop_damaged": False},
-        ),
-        "problems": (
-            Problem,
-            {
-                "category": "gift_delivery",
-                "what": "Gifts missing",
-                "when": "Since Monday",
-                "who": "Owner",
-                "where": "Back room",
-                "why": "Dealer forgot",
-                "suggestion": "Bring them Friday",
-            },
-        ),
-        "stock-counts": (
-            StockCount,
-            {"product_id": str(world["product"].id), "shelf_qty": 7, "backroom_qty": 12},
-        ),
-        "trainings": (
-            Training,
-            {"topics": ["promotion_mechanics"], "attendees": [{"name": "Ms Wu", "role": "owner"}]},
-        ),
-        "payments": (Payment, {"amount": "80.00", "method": "mobile", "reference": "WX-1"}),
-    }
-
-
-KINDS = ["purposes", "observations", "problems", "stock-counts", "trainings", "payments"]
+    return {kind: (MODELS[kind], record_fields(kind, world["product"])) for kind in KINDS}
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -124,7 +105,7 @@ def test_another_rep_cannot_record_in_my_visit(client, auth, world, session, kin
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("teammate", 404), ("other_rep", 404), ("other_supervisor", 404), ("dealer_user", 403)],
+    [("teammate", 404), ("other_rep", 404), ("other_supervisor", 404), ("dealer_user", 404)],
 )
 def test_records_are_hidden_outside_scope(client, auth, world, who, status):
     rv = client.get(
@@ -288,7 +269,7 @@ def resolve(client, auth, user, problem_id, **over):
         ("teammate", 404),
         ("other_rep", 404),
         ("other_supervisor", 404),
-        ("dealer_user", 403),
+        ("dealer_user", 404),  # dealer users see no problems: out of scope before forbidden
     ],
 )
 def test_resolve_problem_permissions(client, auth, world, who, status):

@@ -68,6 +68,7 @@ class Ctx:
 class Request:
     path_params: dict[str, str] = field(default_factory=dict)
     json: Any = None
+    query: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
