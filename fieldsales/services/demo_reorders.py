@@ -293,7 +293,7 @@ def _status(
     if arrives <= now:
         return S.DELIVERED
     hours = (now - taken).total_seconds() / 3600
-    return S.SUBMITTED if hours < 4 else S.ACKNOWLEDGED if hours < 12 else S.CONFIRMED
+    return S.SUBMITTED if hours < 18 else S.ACKNOWLEDGED if hours < 42 else S.CONFIRMED
 
 
 def _steps(
