@@ -320,9 +320,18 @@ def _record(
     )
     session.add(event)
     if to_status is not RequestStatus.HELD:
-        name = "reorder_request.created" if action is Action.CREATE else f"reorder_request.{action}"
-        webhooks.enqueue_event(session, request, name, request_document(request), at)
+        webhooks.enqueue_event(
+            session, request, event_name(action, to_status), request_document(request), at
+        )
     return event
+
+
+def event_name(action: Action, to_status: RequestStatus) -> str:
+    """What the dealer's webhook hears: a request reaching it (created, or released from a
+    hold: the dealer never saw it held), then each new status."""
+    if action in (Action.CREATE, Action.RELEASE):
+        return "reorder_request.created"
+    return f"reorder_request.{to_status}"
 
 
 def request_document(request: ReorderRequest) -> dict[str, Any]:
@@ -457,15 +466,17 @@ def deliver(
         raise _invalid("json.delivered_at", "A delivery cannot precede the order.")
     by_product = {line.product_id: line for line in request.lines}
     arriving: dict[uuid.UUID, int] = {}
+    refs: dict[uuid.UUID, str] = {}
     for i, item in enumerate(data["lines"]):
         if item["product_id"] not in by_product:
             raise _invalid(f"json.lines.{i}.product_id", "This product is not on the request.")
         if item["product_id"] in arriving:
             raise _invalid(f"json.lines.{i}.product_id", "Each product may appear once.")
         arriving[item["product_id"]] = item["quantity"]
+        refs[item["product_id"]] = f"json.lines.{i}.quantity"
     balances = [
         LineBalance(
-            str(line.product_id),
+            refs.get(line.product_id, "json.lines"),
             line.quantity,
             line.delivered_quantity,
             arriving.get(line.product_id, 0),

@@ -280,6 +280,7 @@ def test_prepaid_store_that_paid_ahead_goes_to_the_dealer(client, auth, make, se
 
 def test_a_held_request_is_released_once_paid(client, auth, make, session):
     shop = open_shop(make, payment_terms=PaymentTerms.PREPAID, credit_limit=Decimal("0"))
+    make_webhook(make, shop.dealer, "http://127.0.0.1:9/hook")
     held = post_request(client, auth, shop.rep, body(shop)).json
     still = step(client, auth, shop.rep, held["id"], "release")
     assert still.status_code == 409 and still.json["held_reason"] == "prepayment_missing"
@@ -292,6 +293,10 @@ def test_a_held_request_is_released_once_paid(client, auth, make, session):
     rv = step(client, auth, shop.rep, held["id"], "release")
     assert rv.status_code == 200, rv.json
     assert rv.json["status"] == "submitted" and rv.json["held_reason"] is None
+    # The dealer first hears of it now, as a new request.
+    assert [d.event for d in session.scalars(select(WebhookDelivery))] == [
+        "reorder_request.created"
+    ]
 
 
 # --- workflow ------------------------------------------------------------------------------
@@ -450,6 +455,9 @@ def test_over_delivery_is_refused(client, auth, make, shop, session):
         {"lines": [{"product_id": str(shop.products[0].id), "quantity": 13}]},
     )
     assert rv.status_code == 422
+    assert rv.json["errors"] == [
+        {"path": "json.lines.0.quantity", "message": "More than the 12 outstanding."}
+    ]
     assert count(session, ReorderDelivery) == 0
 
 

@@ -140,7 +140,7 @@ def test_every_state_change_is_enqueued_with_the_change(client, auth, make, sess
         headers=auth.headers(shop.dealer_user),
     )
     rows = outbox(session)
-    assert [r.event for r in rows] == ["reorder_request.acknowledge", "reorder_request.reject"]
+    assert [r.event for r in rows] == ["reorder_request.acknowledged", "reorder_request.rejected"]
     assert rows[1].payload["data"]["rejection_reason"] == "no stock"
     assert all(r.delivered_at is None and r.last_error for r in rows)
 

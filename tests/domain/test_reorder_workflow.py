@@ -76,7 +76,8 @@ def test_a_partial_delivery_then_the_rest():
 def test_over_delivery_and_empty_deliveries_are_refused():
     with pytest.raises(InvalidInput) as err:
         after_delivery(S.CONFIRMED, Role.DEALER, balances((10, 8, 3)))
-    assert err.value.errors[0]["field"] == "lines.0"
+    assert err.value.errors[0]["path"] == "0"
+    assert "2 outstanding" in err.value.errors[0]["message"]
     with pytest.raises(InvalidInput):
         after_delivery(S.CONFIRMED, Role.DEALER, balances((10, 0, 0)))
 

@@ -125,9 +125,10 @@ def next_status(action: Action, current: RequestStatus, role: Role) -> RequestSt
 
 @dataclass(frozen=True, slots=True)
 class LineBalance:
-    """One line of a request: ordered, delivered so far, and what a delivery now brings."""
+    """One line of a request: ordered, delivered so far, and what a delivery now brings.
+    `ref` is how error reports point at the line (the caller's field path)."""
 
-    line_id: str
+    ref: str
     ordered: int
     delivered: int
     arriving: int = 0
@@ -138,12 +139,12 @@ def after_delivery(current: RequestStatus, role: Role, lines: list[LineBalance])
     store did not order it); a delivery of nothing is refused (it records no event)."""
     check_allowed(Action.DELIVER, current, role)
     errors = [
-        {"field": f"lines.{b.line_id}", "message": "delivers more than is still outstanding"}
+        {"path": b.ref, "message": f"More than the {b.ordered - b.delivered} outstanding."}
         for b in lines
         if b.delivered + b.arriving > b.ordered
     ]
     errors += [
-        {"field": f"lines.{b.line_id}", "message": "a delivered quantity cannot be negative"}
+        {"path": b.ref, "message": "A delivered quantity cannot be negative."}
         for b in lines
         if b.arriving < 0
     ]
@@ -152,7 +153,7 @@ def after_delivery(current: RequestStatus, role: Role, lines: list[LineBalance])
     if sum(b.arriving for b in lines) == 0:
         raise InvalidInput(
             "a delivery must bring at least one unit",
-            errors=[{"field": "lines", "message": "all quantities are zero"}],
+            errors=[{"path": "json.lines", "message": "All quantities are zero."}],
         )
     complete = all(b.delivered + b.arriving == b.ordered for b in lines)
     return S.DELIVERED if complete else S.PARTIALLY_DELIVERED
