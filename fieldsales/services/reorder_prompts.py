@@ -137,24 +137,23 @@ def dealer_profile(
 ) -> rd.DealerProfile:
     """The dealer's lead times and short-shipping, from its order lines at every store."""
     since = datetime.combine(today - timedelta(days=HISTORY_DAYS), datetime.min.time(), UTC)
-    last_delivery = (
-        select(func.max(ReorderDelivery.delivered_at))
+    first_delivery = (
+        select(func.min(ReorderDelivery.delivered_at))
         .where(ReorderDelivery.line_id == ReorderRequestLine.id)
         .scalar_subquery()
     )
     rows = session.execute(
         select(
             ReorderRequest.submitted_at,
-            ReorderRequest.status,
             ReorderRequestLine.quantity,
             ReorderRequestLine.delivered_quantity,
-            last_delivery,
+            first_delivery,
         )
         .join(ReorderRequestLine, ReorderRequestLine.request_id == ReorderRequest.id)
         .where(
             ReorderRequest.dealer_id == dealer_id,
             ReorderRequest.submitted_at >= since,
-            # A line the dealer was asked for: rejected requests say nothing of lead times.
+            # Lines the dealer was asked for: rejected or cancelled ones say nothing.
             ReorderRequest.status.in_([*OPEN, RequestStatus.DELIVERED]),
         )
     ).all()
@@ -167,24 +166,21 @@ def dealer_profile(
 
 
 def _supply_record(
-    submitted_at: datetime,
-    status: RequestStatus,
-    quantity: int,
-    delivered: int,
-    last_delivery: datetime | None,
+    submitted_at: datetime, quantity: int, delivered: int, first_delivery: datetime | None
 ) -> rd.SupplyRecord | None:
+    """A line's lead time is until its first delivery, and that delivery's line counts as
+    short when less than ordered has come: the store ran on what arrived. A line with
+    nothing delivered yet is still open (late once past the promise)."""
     if quantity <= 0:
         return None
-    # A line is done when it is complete, or when the request stopped short of it.
-    done = last_delivery is not None and (
-        delivered >= quantity or status is RequestStatus.DELIVERED
-    )
     ordered_on = submitted_at.date()
+    if first_delivery is None:
+        return rd.SupplyRecord(ordered_on=ordered_on, quantity_ordered=quantity)
     return rd.SupplyRecord(
         ordered_on=ordered_on,
         quantity_ordered=quantity,
-        delivered_on=max(ordered_on, last_delivery.date()) if done and last_delivery else None,
-        quantity_delivered=delivered if done else 0,
+        delivered_on=max(ordered_on, first_delivery.date()),
+        quantity_delivered=min(delivered, quantity),
     )
 
 

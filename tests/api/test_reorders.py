@@ -127,6 +127,42 @@ def test_prompts_count_what_is_already_on_order(client, auth, make, shop):
     assert after["quantity"] < before["quantity"]
 
 
+def test_prompts_learn_the_dealers_real_lead_time_and_short_shipping(client, auth, make, shop):
+    """Orders at other stores of the same dealer came 8 days after a stated 2, half short."""
+    now = datetime.now(UTC)
+    other = make.store(rep=shop.rep, dealer=shop.dealer)
+    for weeks in (3, 5, 7):
+        ordered = now - timedelta(weeks=weeks)
+        visit = make.visit(shop.rep, other, at=ordered - timedelta(minutes=30))
+        req = make_request(
+            make,
+            shop,
+            status=RequestStatus.CONFIRMED,
+            quantities=(12,),
+            at=ordered,
+            visit=visit,
+            store_id=other.id,
+        )
+        rv = step(
+            client,
+            auth,
+            shop.dealer_user,
+            req.id,
+            "deliver",
+            {
+                "lines": [{"product_id": str(shop.products[0].id), "quantity": 6}],
+                "delivered_at": (ordered + timedelta(days=8)).isoformat(),
+            },
+        )
+        assert rv.status_code == 200, rv.json
+    history(make, shop)
+    url = f"/api/v1/stores/{shop.store.id}/reorder-prompts"
+    e = client.get(url, headers=auth.headers(shop.rep)).json["prompts"][0]["explanation"]
+    assert e["dealer_observed_lines"] == 3
+    assert e["lead_time_stated_days"] == 2 and e["lead_time_mean_days"] > 4
+    assert e["dealer_late_share"] > 0.3 and e["dealer_short_ship_share"] > 0.3
+
+
 @pytest.mark.parametrize("who, status", [("rep", 200), ("other_rep", 404), ("dealer", 403)])
 def test_prompt_permissions(client, auth, make, shop, who, status):
     users = {"rep": shop.rep, "other_rep": make.rep(make.team()), "dealer": shop.dealer_user}
