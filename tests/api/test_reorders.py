@@ -631,3 +631,24 @@ def test_briefing_statements_do_not_grow_with_reorder_history(client, auth, make
             assert client.get(url, headers=auth.headers(shop.rep)).status_code == 200
         sizes.append(len(seen))
     assert sizes[0] == sizes[1] <= MAX_STATEMENTS
+
+
+def test_a_store_without_a_dealer_cannot_order(client, auth, make, session):
+    shop = open_shop(make)
+    shop.store.dealer_id = None
+    make._add(shop.store)
+    rv = post_request(client, auth, shop.rep, body(shop))
+    assert rv.status_code == 422 and "no dealer" in rv.json["detail"]
+    assert count(session, ReorderRequest) == 0
+    prompts = client.get(
+        f"/api/v1/stores/{shop.store.id}/reorder-prompts", headers=auth.headers(shop.rep)
+    )
+    assert prompts.status_code == 200 and prompts.json["prompts"] == []
+
+
+def test_another_rep_cannot_cancel_your_request(client, auth, make, shop, session):
+    req = make_request(make, shop)
+    stranger = make.rep(make.team())
+    assert step(client, auth, stranger, req.id, "cancel").status_code == 404
+    session.expire_all()
+    assert session.get(ReorderRequest, req.id).status is RequestStatus.SUBMITTED
