@@ -370,10 +370,6 @@ def request_document(request: ReorderRequest) -> dict[str, Any]:
     }
 
 
-def get_request(session: Session, actor: Actor, request_id: uuid.UUID) -> ReorderRequest:
-    return scope.get_visible(session, ReorderRequest, request_id, actor)
-
-
 def lock_for_change(session: Session, actor: Actor, request_id: uuid.UUID) -> ReorderRequest:
     """The request, row-locked for a workflow step (two dealer users clicking at once)."""
     request = session.scalar(
