@@ -8,7 +8,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from fieldsales.domain.reorder import OnHandSource, PromptAction, RateSource, VisitPlanSource
 from fieldsales.domain.reorder.policy import MinimumEffect, ServiceMeasure
-from fieldsales.domain.reorder.workflow import HoldReason, RequestStatus
+from fieldsales.domain.reorder.workflow import HoldReason, PromptOutcome, RequestStatus
 from fieldsales.domain.types import Role
 from schemas import BaseSchema, Int, Money, Name, Text
 from schemas.visits import ClientId, ClientTime, Day, EnumValue, RecordedAt
@@ -147,6 +147,28 @@ class ReorderRequestCreateSchema(BaseSchema):
         ids = [line["product_id"] for line in data.get("lines", [])]
         if len(ids) != len(set(ids)):
             raise ValidationError("Each product may appear on one line only.", "lines")
+
+
+class DeclinedPromptsSchema(BaseSchema):
+    visit_id = fields.UUID(required=True)
+    prompts = fields.List(
+        fields.Nested(PromptShownSchema),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_LINES),
+    )
+
+
+class PromptDecisionSchema(BaseSchema):
+    id = fields.UUID()
+    visit_id = fields.UUID()
+    request_id = fields.UUID(allow_none=True)
+    store_id = fields.UUID()
+    product_id = fields.UUID()
+    outcome = Enum(PromptOutcome)
+    suggested_quantity = fields.Integer()
+    ordered_quantity = fields.Integer()
+    decline_reason = fields.String(allow_none=True)
+    decided_at = fields.AwareDateTime()
 
 
 class RequestLineSchema(BaseSchema):

@@ -23,8 +23,10 @@ from schemas.reorders import (
     CancelSchema,
     CannotFillSchema,
     ConfirmSchema,
+    DeclinedPromptsSchema,
     DeliverSchema,
     EmptySchema,
+    PromptDecisionSchema,
     RejectSchema,
     ReorderRequestCreateSchema,
     ReorderRequestDetailSchema,
@@ -110,6 +112,25 @@ class ReorderRequests(MethodView):
         db.session.commit()
         send_webhooks()
         return created(outcome)
+
+
+@blp.route("/prompt-declines")
+class PromptDeclines(MethodView):
+    @blp.roles(Role.REP)
+    @blp.idempotent
+    @blp.arguments(DeclinedPromptsSchema)
+    @blp.response(201, PromptDecisionSchema(many=True))
+    def post(self, data: dict[str, Any]) -> Any:
+        """Record prompts declined at a visit where nothing was ordered
+
+        When the rep orders, the request records what was done with each prompt; this is
+        for a visit that ends with no order. Sending the same again records nothing new;
+        the answer lists the visit's declines."""
+        decisions = reorders.record_declines(
+            db.session, write_context(), data["visit_id"], data["prompts"]
+        )
+        db.session.commit()
+        return decisions
 
 
 @blp.route("/reorder-requests/<uuid:request_id>")

@@ -289,6 +289,48 @@ def create_request(
     return request, False
 
 
+def record_declines(
+    session: Session, ctx: WriteContext, visit_id: uuid.UUID, prompts: list[Mapping[str, Any]]
+) -> list[PromptDecision]:
+    """Prompts the rep declined at a visit where nothing was ordered (ordering records its
+    decisions with the request). Sending the same again records nothing new."""
+    visit = own_visit(session, ctx, visit_id)
+    _check_prompt_products(session, prompts)
+    already = set(
+        session.scalars(
+            select(PromptDecision.product_id).where(
+                PromptDecision.visit_id == visit.id, PromptDecision.request_id.is_(None)
+            )
+        )
+    )
+    new = [
+        PromptDecision(
+            visit_id=visit.id,
+            request_id=None,
+            store_id=visit.store_id,
+            product_id=p["product_id"],
+            rep_id=ctx.actor.user_id,
+            outcome=PromptOutcome.DECLINED,
+            suggested_quantity=p["suggested_quantity"],
+            ordered_quantity=0,
+            decline_reason=p.get("decline_reason"),
+            explanation=p.get("explanation") or {},
+            decided_at=ctx.now,
+        )
+        for p in {p["product_id"]: p for p in prompts}.values()
+        if p["product_id"] not in already
+    ]
+    session.add_all(new)
+    session.flush()
+    return list(
+        session.scalars(
+            select(PromptDecision)
+            .where(PromptDecision.visit_id == visit.id, PromptDecision.request_id.is_(None))
+            .order_by(PromptDecision.decided_at, PromptDecision.id)
+        )
+    )
+
+
 SYNC_OPERATIONS = {
     SyncOp.REORDER_REQUEST: Operation(create_request, "recorded_at", ReorderRequest),
 }

@@ -652,3 +652,28 @@ def test_another_rep_cannot_cancel_your_request(client, auth, make, shop, sessio
     assert step(client, auth, stranger, req.id, "cancel").status_code == 404
     session.expire_all()
     assert session.get(ReorderRequest, req.id).status is RequestStatus.SUBMITTED
+
+
+def test_declines_at_a_visit_with_no_order_are_recorded_once(client, auth, shop, session):
+    p0, p1 = shop.products
+    payload = {
+        "visit_id": str(shop.visit.id),
+        "prompts": [
+            {"product_id": str(p0.id), "suggested_quantity": 12, "decline_reason": "cash flow"},
+            {"product_id": str(p1.id), "suggested_quantity": 24},
+        ],
+    }
+    headers = auth.headers(shop.rep)
+    rv = client.post("/api/v1/prompt-declines", json=payload, headers=headers)
+    assert rv.status_code == 201, rv.json
+    assert {(d["product_id"], d["outcome"]) for d in rv.json} == {
+        (str(p0.id), "declined"),
+        (str(p1.id), "declined"),
+    }
+    again = client.post("/api/v1/prompt-declines", json=payload, headers=headers)
+    assert len(again.json) == 2
+    assert count(session, PromptDecision) == 2
+    stranger = client.post(
+        "/api/v1/prompt-declines", json=payload, headers=auth.headers(shop.dealer_user)
+    )
+    assert stranger.status_code == 403

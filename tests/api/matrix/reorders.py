@@ -93,6 +93,13 @@ def _create(ctx: Ctx) -> Request:
     )
 
 
+def _declines(ctx: Ctx) -> Request:
+    w = ctx.world
+    visit = ctx.make.visit(w.rep_a, w.store_a, at=datetime.now(UTC) - timedelta(minutes=10))
+    prompts = [{"product_id": str(w.product.id), "suggested_quantity": 12}]
+    return Request(json={"visit_id": str(visit.id), "prompts": prompts})
+
+
 def _read(ctx: Ctx) -> Request:
     return Request(path_params={"request_id": str(_request(RequestStatus.SUBMITTED)(ctx).id)})
 
@@ -127,6 +134,7 @@ EXPECTATIONS: dict[tuple[str, str], Op] = {
     ),
     ("GET", "/api/v1/reorder-requests"): listing("reorder-requests"),
     ("POST", "/api/v1/reorder-requests"): Op(_create, _expect(201, {"rep"})),
+    ("POST", "/api/v1/prompt-declines"): Op(_declines, _expect(201, {"rep"})),
     ("GET", BASE): Op(
         _read,
         _expect(200, REP_SIDE | DEALER_SIDE),
