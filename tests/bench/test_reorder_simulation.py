@@ -1,7 +1,5 @@
 """The reorder simulation runs end to end on a tiny world and reports sane numbers."""
 
-import time
-
 import numpy as np
 
 from bench.reorder.__main__ import main
@@ -11,11 +9,9 @@ from bench.reorder.simulation import run_seed
 
 
 def test_simulation_runs_small_and_reports_sane_numbers():
-    started = time.perf_counter()
     result = run_seed(
         7, stores=6, products=4, weeks=6, warmup_weeks=2, textbook_alpha=0.3, frontier=False
     )
-    assert time.perf_counter() - started < 10
     everything = type_groups(result.labels)["all"]
     assert set(result.outcomes) == {"ours", "textbook", "avg-last-3", "min/max"}
     for outcome in result.outcomes.values():
