@@ -1,4 +1,5 @@
-"""The demo city (its load time is measured by `make bench-sync`, not here): has the promised shape, is deterministic and idempotent."""
+"""The demo city: has the promised shape, is deterministic and idempotent. (Its load time
+is measured by `make bench-sync`, not asserted here.)"""
 
 from __future__ import annotations
 
