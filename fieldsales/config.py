@@ -88,5 +88,8 @@ class DefaultConfig:
     # How long a POST's Idempotency-Key is remembered (its response replayed).
     IDEMPOTENCY_KEY_TTL_S = 24 * 3600
 
+    # Dealer scorecards: the calendar (IANA zone) whose weeks, months and quarters they cover.
+    SCORECARD_TIMEZONE = "Asia/Shanghai"
+
     LOG_LEVEL = "INFO"
     LOG_JSON = True
