@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, case, delete, insert, null, select, true
+from sqlalchemy import Select, case, delete, insert, literal, null, select, true
 from sqlalchemy.orm import Session
 
 from fieldsales.db.models import Dealer, ScorecardWeight, StoredScorecard
@@ -71,7 +71,7 @@ class Clock:
 def period_from_args(args: Mapping[str, Any], clock: Clock) -> Period:
     """`from`+`to` make a range; otherwise the week / month / quarter containing `date`
     (default: today)."""
-    start, end = args.get("from"), args.get("to")
+    start, end = args.get("from_"), args.get("to")
     if start is not None or end is not None:
         if start is None or end is None:
             missing = "from" if start is None else "to"
@@ -360,14 +360,16 @@ def evidence_stmt(
     window = Window.of(period, now=clock.now, timezone=clock.timezone)
     rows = spec.rows(window, [dealer.id]).subquery()
     against = case((spec.against(rows.c), True), else_=False) if spec.against else null()
-    stmt = select(rows, against.label("against_dealer")).order_by(rows.c.at, rows.c.id)
+    stmt = select(
+        rows, literal(spec.kind).label("kind"), against.label("against_dealer")
+    ).order_by(rows.c.at, rows.c.id)
     return stmt.where(spec.only(rows.c)) if spec.only else stmt
 
 
-def evidence_item(kind: str, row: Mapping[str, Any]) -> dict[str, Any]:
-    fixed = ("dealer_id", "id", "at", "store_id", "against_dealer")
+def evidence_item(row: Mapping[str, Any]) -> dict[str, Any]:
+    fixed = ("dealer_id", "kind", "id", "at", "store_id", "against_dealer")
     return {
-        "kind": kind,
+        "kind": row["kind"],
         "id": row["id"],
         "at": row["at"],
         "store_id": row["store_id"],
