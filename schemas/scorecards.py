@@ -38,7 +38,7 @@ class RankingArgsSchema(ScorecardArgsSchema):
 
 class EvidenceArgsSchema(PeriodArgsSchema):
     metric = fields.String(
-        required=True,
+        load_default=METRIC_NAMES[0],
         validate=validate.OneOf([*METRIC_NAMES, "visits"]),
         metadata={"description": "Which number to open (`visits`: the visits per 100 of which)"},
     )

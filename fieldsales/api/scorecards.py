@@ -116,13 +116,8 @@ class EvidencePage(SelectPage):
 
     @property
     def items(self) -> list[Any]:
-        stmt = self.collection.limit(self.page_params.page_size).offset(
-            self.page_params.first_item
-        )
-        return [
-            scorecards.evidence_item(row)
-            for row in db.session.execute(stmt).mappings()
-        ]
+        stmt = self.collection.limit(self.page_params.page_size).offset(self.page_params.first_item)
+        return [scorecards.evidence_item(row) for row in db.session.execute(stmt).mappings()]
 
 
 @blp.route("/dealers/<uuid:dealer_id>/scorecard/evidence")

@@ -360,9 +360,9 @@ def evidence_stmt(
     window = Window.of(period, now=clock.now, timezone=clock.timezone)
     rows = spec.rows(window, [dealer.id]).subquery()
     against = case((spec.against(rows.c), True), else_=False) if spec.against else null()
-    stmt = select(
-        rows, literal(spec.kind).label("kind"), against.label("against_dealer")
-    ).order_by(rows.c.at, rows.c.id)
+    stmt = select(rows, literal(spec.kind).label("kind"), against.label("against_dealer")).order_by(
+        rows.c.at, rows.c.id
+    )
     return stmt.where(spec.only(rows.c)) if spec.only else stmt
 
 
