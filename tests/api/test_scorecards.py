@@ -463,3 +463,25 @@ def test_a_dealer_with_too_little_data_has_no_score(client, auth, month):
     card = get_card(client, auth, month["sup"], month["e"]).json
     assert card["score"] is None and card["enough_data"] is False
     assert all(m["points"] is None for m in card["metrics"])
+
+
+def test_the_scheduled_job_stores_a_closed_period_that_the_api_then_serves(
+    client, auth, runner, month, session
+):
+    result = runner.invoke(
+        args=["scorecards", "compute", "--period", "month", "--date", "2026-10-05"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2026-10: stored 3 dealer scorecard(s)" in result.output
+    card = get_card(client, auth, month["sup"], month["d"], date="2026-10-05").json
+    # October as recorded (the hand-made stored row was replaced): one visit, problems A and C.
+    assert card["source"] == "stored"
+    assert (card["figures"]["visits"], card["figures"]["dealer_problems"]) == (1, 2)
+    assert card["score"] is None  # far too little data
+
+
+def test_the_job_refuses_a_period_that_is_not_over(runner, month):
+    result = runner.invoke(
+        args=["scorecards", "compute", "--period", "quarter", "--date", "2099-01-01"]
+    )
+    assert result.exit_code != 0 and "not over yet" in result.output
