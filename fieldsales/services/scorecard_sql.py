@@ -427,8 +427,9 @@ def compute_figures(session: Session, w: Window, dealer_ids: DealerIds) -> dict[
 
 
 def _plain(value: Any) -> Any:
-    """Decimal sums and averages as int / float (JSON-storable, comparable)."""
+    """Decimal sums as int, averages and medians as float to 4 places (SQLite's julianday
+    arithmetic is off in the 10th digit)."""
     if value is None or isinstance(value, int):
         return value
     number = float(value)
-    return int(number) if number.is_integer() and not isinstance(value, float) else number
+    return int(number) if number.is_integer() and not isinstance(value, float) else round(number, 4)

@@ -38,7 +38,11 @@ def frozen_now(monkeypatch):
 
 
 @pytest.fixture
-def month(make, session) -> dict[str, Any]:
+def month(make) -> dict[str, Any]:
+    return build_month(make)
+
+
+def build_month(make) -> dict[str, Any]:
     """Dealer D (north) with stores S1, S2; dealer E (north) with one store and almost
     nothing; dealer F (south) with nothing."""
     d = make.dealer(code="D-NORTH", region="north")
@@ -50,6 +54,7 @@ def month(make, session) -> dict[str, Any]:
     s3 = make.store(rep=rep, dealer=e)
     p1, p2 = make.product(), make.product()
     p3 = make.product(active=False)
+    session = make.session
 
     # 20 visits at D's stores in November: S1 on the 2nd, 4th, ... 20th at 01:00, S2 on the
     # 3rd, 5th, ... 21st at 01:30. Each counts P1 and P2: 40 counts (P3, inactive, is
