@@ -490,3 +490,25 @@ def test_the_job_refuses_a_period_that_is_not_over(runner, month):
         args=["scorecards", "compute", "--period", "quarter", "--date", "2099-01-01"]
     )
     assert result.exit_code != 0 and "not over yet" in result.output
+
+
+@pytest.mark.parametrize(
+    ("metric", "rows", "against"),
+    [
+        ("fill_rate", 12, 3),  # the 12 due lines; R5, R7, R8 short
+        ("full_line_rate", 12, 3),
+        ("on_time_rate", 8, 2),  # R5 partial, R7 cannot fill
+        ("response_hours_median", 10, 0),
+        ("cannot_fill_rate", 10, 1),
+        ("dealer_stockout_rate", 6, 3),
+        ("problems_per_100_visits", 1, 1),
+        ("visits", 20, 0),
+        ("resolution_days_median", 3, 0),
+        ("pop_compliance", 6, 2),  # rejected and retake
+    ],
+)
+def test_every_number_opens_onto_its_records(client, auth, month, metric, rows, against):
+    rv = evidence(client, auth, month["sup"], month["d"], metric, page_size=100)
+    assert rv.status_code == 200
+    assert len(rv.json) == rows
+    assert sum(1 for r in rv.json if r["against_dealer"]) == against
