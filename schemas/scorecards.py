@@ -91,6 +91,7 @@ class FiguresSchema(BaseSchema):
     cannot_fill_requests = fields.Integer()
     cannot_fill_reasons = fields.List(fields.Nested(ReasonCountSchema))
     stock_counts = fields.Integer()
+    stockouts = fields.Integer()
     dealer_stockouts = fields.Integer()
     rep_stockouts = fields.Integer()
     rep_stockout_rate = fields.Float(allow_none=True)

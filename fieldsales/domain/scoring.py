@@ -121,8 +121,8 @@ class DealerFigures:
     requests: int = 0  # requests submitted, not cancelled by the rep
     cannot_fill_requests: int = 0
     stock_counts: int = 0  # counts of active products at the dealer's stores
-    dealer_stockouts: int = 0  # at zero although a request was open since the last visit
-    rep_stockouts: int = 0  # at zero with no open request: the rep never asked
+    stockouts: int = 0  # counts at zero
+    dealer_stockouts: int = 0  # of those, with a request open since the previous visit
     visits: int = 0  # visits at the dealer's stores
     dealer_problems: int = 0  # problems raised and attributed to the dealer
     resolved_problems: int = 0  # attributed problems resolved in the period
@@ -133,6 +133,11 @@ class DealerFigures:
     mean_compliance: float | None = None
     # (reason, requests) of the cannot-fill answers, most frequent first
     cannot_fill_reasons: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def rep_stockouts(self) -> int:
+        """At zero with no request open since the previous visit: the rep never asked."""
+        return self.stockouts - self.dealer_stockouts
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, object]) -> DealerFigures:

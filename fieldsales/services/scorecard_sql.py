@@ -46,6 +46,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     true,
 )
 from sqlalchemy.orm import Session, aliased
@@ -356,8 +357,9 @@ def _stock_figures(w: Window, ids: DealerIds) -> list[Select[Any]]:
         _summed(
             rows,
             stock_counts=ROWS,
+            # The rep's are the rest: naming `blame` once keeps its lookups from running twice.
+            stockouts=rows.c.out,
             dealer_stockouts=_flag(rows.c.blame == "dealer"),
-            rep_stockouts=_flag(rows.c.blame == "rep"),
         )
     ]
 
@@ -413,6 +415,10 @@ def compute_figures(session: Session, w: Window, dealer_ids: DealerIds) -> dict[
     """Every dealer's figures for the window: a handful of grouped queries, one row per
     dealer each; nothing per record comes back to Python."""
     values: dict[uuid.UUID, dict[str, Any]] = {}
+    if session.get_bind().dialect.name == "postgresql":
+        # The correlated lookups inflate the cost estimates past the JIT thresholds: JIT
+        # then spends ~0.5 s compiling a query that runs in 20 ms (measured on the bench).
+        session.execute(text("SET LOCAL jit = off"))
     for aggregate in AGGREGATES:
         for stmt in aggregate(w, dealer_ids):
             for row in session.execute(stmt).mappings():

@@ -238,6 +238,7 @@ def _figures_view(f: DealerFigures) -> dict[str, Any]:
     return {
         **asdict(f),
         "cannot_fill_reasons": [{"reason": r, "requests": n} for r, n in f.cannot_fill_reasons],
+        "rep_stockouts": f.rep_stockouts,
         "rep_stockout_rate": ratio(f.rep_stockouts, f.stock_counts),
         "approval_share": ratio(f.approved_photos, f.reviewed_photos),
     }
