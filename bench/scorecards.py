@@ -306,7 +306,9 @@ def main() -> None:
         results.append(
             (f"job: store quarter {quarter.key} (all dealers)", *timed(store_job, 1), "")
         )
-        results.append((f"GET ranking {quarter.key}, stored", *timed(ranking), ""))
+        scorecards.store_closed_period(session, quarter.previous(), clock=clock)
+        session.commit()
+        results.append((f"GET ranking {quarter.key}, it and previous stored", *timed(ranking), ""))
         # The previous month is what a current-month scorecard compares with: store it too.
         scorecards.store_closed_period(session, month.previous(), clock=clock)
         session.commit()

@@ -170,7 +170,9 @@ def request_rows(w: Window, dealer_ids: DealerIds) -> Select[Any]:
     ).where(*_submitted(w, dealer_ids))
 
 
-def stock_rows(w: Window, dealer_ids: DealerIds) -> Select[Any]:
+def stock_rows(w: Window, dealer_ids: DealerIds, *, only_out: bool = False) -> Select[Any]:
+    """Stock counts; `only_out`: just those at zero (as a plain condition the planner can
+    estimate, unlike a filter on the computed `out` column)."""
     sc = StockCount
     earlier = aliased(Visit)
     previous_visit = (
@@ -200,7 +202,7 @@ def stock_rows(w: Window, dealer_ids: DealerIds) -> Select[Any]:
     out = sc.shelf_qty + sc.backroom_qty <= 0
     # CASE evaluates the lookups only for the few counts at zero.
     blame = case((~out, null()), (open_request, "dealer"), else_="rep")
-    return (
+    stmt = (
         select(
             Store.dealer_id.label("dealer_id"),
             sc.id.label("id"),
@@ -217,6 +219,7 @@ def stock_rows(w: Window, dealer_ids: DealerIds) -> Select[Any]:
         .join(Product, sc.product_id == Product.id)
         .where(w.holds(sc.recorded_at), Product.active, _dealers(Store.dealer_id, dealer_ids))
     )
+    return stmt.where(out) if only_out else stmt
 
 
 def visit_rows(w: Window, dealer_ids: DealerIds) -> Select[Any]:
@@ -352,15 +355,13 @@ def _request_figures(w: Window, ids: DealerIds) -> list[Select[Any]]:
 
 
 def _stock_figures(w: Window, ids: DealerIds) -> list[Select[Any]]:
+    """Two passes: plain counts over every row (parallel hash aggregation), and whose
+    stock-outs they were over the few rows at zero (the per-row lookups are not parallel)."""
     rows = stock_rows(w, ids).subquery()
+    outs = stock_rows(w, ids, only_out=True).subquery()
     return [
-        _summed(
-            rows,
-            stock_counts=ROWS,
-            # The rep's are the rest: naming `blame` once keeps its lookups from running twice.
-            stockouts=rows.c.out,
-            dealer_stockouts=_flag(rows.c.blame == "dealer"),
-        )
+        _summed(rows, stock_counts=ROWS, stockouts=rows.c.out),
+        _summed(outs, dealer_stockouts=_flag(outs.c.blame == "dealer")),
     ]
 
 

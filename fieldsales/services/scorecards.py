@@ -8,6 +8,7 @@ Who sees what: supervisors and admins every dealer, a dealer user its own dealer
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import uuid
 from collections.abc import Iterable, Mapping
@@ -333,7 +334,9 @@ EVIDENCE: dict[str, Evidence] = {
         "request", request_rows, against=lambda c: c.cannot_fill == 1
     ),
     Metric.DEALER_STOCKOUT_RATE: Evidence(
-        "stock_count", stock_rows, only=lambda c: c.out == 1, against=lambda c: c.blame == "dealer"
+        "stock_count",
+        functools.partial(stock_rows, only_out=True),
+        against=lambda c: c.blame == "dealer",
     ),
     Metric.PROBLEMS_PER_100_VISITS: Evidence("problem", problem_rows, against=lambda _c: true()),
     VISITS: Evidence("visit", visit_rows),
