@@ -236,6 +236,11 @@ def score_dealer(
     return DealerScore(score=round(score, 1), breakdown=breakdown, weight_with_data=round(share, 4))
 
 
+def score_change(score: float | None, previous: float | None) -> float | None:
+    """Score minus the previous period's; None if either period has no score."""
+    return None if score is None or previous is None else round(score - previous, 1)
+
+
 @dataclass(frozen=True, slots=True)
 class Ranked:
     key: str
@@ -271,11 +276,7 @@ def rank_within_regions(entries: Iterable[RankInput]) -> list[Ranked]:
             region=e.region,
             score=e.score,
             rank=ranks.get(e.key),
-            change=(
-                round(e.score - e.previous_score, 1)
-                if e.score is not None and e.previous_score is not None
-                else None
-            ),
+            change=score_change(e.score, e.previous_score),
         )
         for e in sorted(items, key=lambda e: (e.region, ranks.get(e.key, 10**9), e.key))
     ]

@@ -34,6 +34,7 @@ from fieldsales.domain.scoring import (
     observations,
     rank_within_regions,
     ratio,
+    score_change,
     score_dealer,
 )
 from fieldsales.domain.types import Actor
@@ -245,10 +246,6 @@ def _figures_view(f: DealerFigures) -> dict[str, Any]:
     }
 
 
-def _change(score: float | None, previous: float | None) -> float | None:
-    return None if score is None or previous is None else round(score - previous, 1)
-
-
 def scorecard(
     session: Session, *, actor: Actor, dealer_id: uuid.UUID, period: Period, clock: Clock
 ) -> dict[str, Any]:
@@ -268,7 +265,7 @@ def scorecard(
         "enough_data": score.enough_data,
         "weight_with_data": score.weight_with_data,
         "previous": {"period": _period_view(previous_period, clock), "score": previous.score},
-        "change": _change(score.score, previous.score),
+        "change": score_change(score.score, previous.score),
         "metrics": _metric_views(score, weights),
         "figures": _figures_view(card.figures),
     }
