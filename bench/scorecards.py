@@ -295,11 +295,9 @@ def main() -> None:
 
             return call
 
-        ranking = get("/api/v1/dealer-scorecards", **quarter_args)
         results.append(
             (f"all 50 dealers, quarter {quarter.key}: SQL", *timed(all_dealers_quarter_sql), "10 s")
         )
-        results.append((f"GET ranking {quarter.key} (+ previous), not stored", *timed(ranking), ""))
 
         def store_job() -> None:
             scorecards.store_closed_period(session, quarter, clock=clock)
@@ -308,6 +306,11 @@ def main() -> None:
         results.append(
             (f"job: store quarter {quarter.key} (all dealers)", *timed(store_job, 3), "")
         )
+        session.execute(text("DELETE FROM stored_scorecards"))
+        session.commit()
+        ranking = get("/api/v1/dealer-scorecards", **quarter_args)
+        results.append((f"GET ranking {quarter.key} (+ previous), not stored", *timed(ranking), ""))
+        scorecards.store_closed_period(session, quarter, clock=clock)
         scorecards.store_closed_period(session, quarter.previous(), clock=clock)
         session.commit()
         results.append((f"GET ranking {quarter.key}, it and previous stored", *timed(ranking), ""))
