@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from fieldsales import db
+from fieldsales.cli_scorecards import scorecards_cli
 
 
 @click.command("seed-demo")
@@ -76,3 +77,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(photos_cli)
     app.cli.add_command(webhooks_cli)
+    app.cli.add_command(scorecards_cli)

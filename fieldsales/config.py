@@ -95,6 +95,8 @@ class DefaultConfig:
     WEBHOOK_TIMEOUT_S = 5.0
     WEBHOOK_BACKOFF_BASE_S = 10.0
     WEBHOOK_BACKOFF_MAX_S = 3600.0
+    # Dealer scorecards: the calendar (IANA zone) whose weeks, months and quarters they cover.
+    SCORECARD_TIMEZONE = "Asia/Shanghai"
 
     LOG_LEVEL = "INFO"
     LOG_JSON = True

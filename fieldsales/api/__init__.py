@@ -14,6 +14,7 @@ from fieldsales.api import (
     promotions,
     reorders,
     reports,
+    scorecards,
     stores,
     sync,
     teams,
@@ -41,6 +42,7 @@ BLUEPRINTS = (
     reports.blp,
     reorders.blp,
     webhooks.blp,
+    scorecards.blp,
 )
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from fieldsales.domain.errors import InvalidInput
 
 
 class Metric(enum.StrEnum):
@@ -65,6 +68,32 @@ DEFAULT_WEIGHTS: Mapping[Metric, float] = {
 }
 
 MIN_WEIGHT_SHARE = 0.5
+MAX_WEIGHT = 1000.0
+
+
+def check_weights(weights: Mapping[str, float]) -> dict[Metric, float]:
+    """An admin's weights: every metric once, each 0..MAX_WEIGHT, at least one above 0
+    (a weight of 0 leaves the metric out of the score; it is still reported)."""
+    errors = [
+        {"path": f"json.weights.{name}", "message": "Unknown metric."}
+        for name in weights
+        if name not in Metric.__members__.values()
+    ]
+    errors += [
+        {"path": f"json.weights.{m.value}", "message": "Missing."}
+        for m in Metric
+        if m.value not in weights
+    ]
+    errors += [
+        {"path": f"json.weights.{name}", "message": f"Must be between 0 and {MAX_WEIGHT:g}."}
+        for name, w in weights.items()
+        if name in Metric.__members__.values() and not (0 <= w <= MAX_WEIGHT)  # refuses NaN
+    ]
+    if not errors and not any(w > 0 for w in weights.values()):
+        errors.append({"path": "json.weights", "message": "At least one weight above 0."})
+    if errors:
+        raise InvalidInput("The weights are not valid.", errors=errors)
+    return {Metric(name): float(w) for name, w in weights.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +102,82 @@ class Observation:
 
     value: float | None
     sample: int
+
+
+@dataclass(frozen=True, slots=True)
+class DealerFigures:
+    """What the database counts for one dealer and period (services/scorecards.py says
+    which rows each count covers). Medians come ready-made: they are not sums."""
+
+    lines: int = 0  # reorder lines due by now
+    units_requested: int = 0
+    units_delivered: int = 0
+    full_lines: int = 0  # delivered complete
+    promised_requests: int = 0  # due requests with a confirmed delivery date
+    on_time_requests: int = 0  # of those, delivered complete by that date
+    responses: int = 0  # requests submitted (answered or still waiting)
+    response_hours_median: float | None = None
+    response_hours_p90: float | None = None
+    requests: int = 0  # requests submitted, not cancelled by the rep
+    cannot_fill_requests: int = 0
+    stock_counts: int = 0  # counts of active products at the dealer's stores
+    stockouts: int = 0  # counts at zero
+    dealer_stockouts: int = 0  # of those, with a request open since the previous visit
+    visits: int = 0  # visits at the dealer's stores
+    dealer_problems: int = 0  # problems raised and attributed to the dealer
+    resolved_problems: int = 0  # attributed problems resolved in the period
+    resolution_days_median: float | None = None
+    reviewed_photos: int = 0  # our-POP photos with a review decision
+    approved_photos: int = 0
+    scored_photos: int = 0  # reviewed with a compliance score
+    mean_compliance: float | None = None
+    # (reason, requests) of the cannot-fill answers, most frequent first
+    cannot_fill_reasons: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def rep_stockouts(self) -> int:
+        """At zero with no request open since the previous visit: the rep never asked."""
+        return self.stockouts - self.dealer_stockouts
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, object]) -> DealerFigures:
+        """From stored JSON or a result row: known names only, missing ones at zero."""
+        names = {f.name for f in fields(cls)}
+        known: dict[str, Any] = {k: v for k, v in values.items() if k in names}
+        reasons = known.get("cannot_fill_reasons") or ()
+        known["cannot_fill_reasons"] = tuple((str(r), int(n)) for r, n in reasons)
+        return cls(**known)
+
+
+def ratio(part: float, whole: float, *, per: float = 1.0) -> float | None:
+    return None if whole == 0 else round(per * part / whole, 4)
+
+
+def observations(f: DealerFigures) -> dict[Metric, Observation]:
+    """Each scored metric's value and the number of observations behind it."""
+    return {
+        Metric.FILL_RATE: Observation(ratio(f.units_delivered, f.units_requested), f.lines),
+        Metric.FULL_LINE_RATE: Observation(ratio(f.full_lines, f.lines), f.lines),
+        Metric.ON_TIME_RATE: Observation(
+            ratio(f.on_time_requests, f.promised_requests), f.promised_requests
+        ),
+        Metric.RESPONSE_HOURS_MEDIAN: Observation(_rounded(f.response_hours_median), f.responses),
+        Metric.CANNOT_FILL_RATE: Observation(ratio(f.cannot_fill_requests, f.requests), f.requests),
+        Metric.DEALER_STOCKOUT_RATE: Observation(
+            ratio(f.dealer_stockouts, f.stock_counts), f.stock_counts
+        ),
+        Metric.PROBLEMS_PER_100_VISITS: Observation(
+            ratio(f.dealer_problems, f.visits, per=100), f.visits
+        ),
+        Metric.RESOLUTION_DAYS_MEDIAN: Observation(
+            _rounded(f.resolution_days_median), f.resolved_problems
+        ),
+        Metric.POP_COMPLIANCE: Observation(_rounded(f.mean_compliance), f.scored_photos),
+    }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +236,11 @@ def score_dealer(
     return DealerScore(score=round(score, 1), breakdown=breakdown, weight_with_data=round(share, 4))
 
 
+def score_change(score: float | None, previous: float | None) -> float | None:
+    """Score minus the previous period's; None if either period has no score."""
+    return None if score is None or previous is None else round(score - previous, 1)
+
+
 @dataclass(frozen=True, slots=True)
 class Ranked:
     key: str
@@ -166,11 +276,7 @@ def rank_within_regions(entries: Iterable[RankInput]) -> list[Ranked]:
             region=e.region,
             score=e.score,
             rank=ranks.get(e.key),
-            change=(
-                round(e.score - e.previous_score, 1)
-                if e.score is not None and e.previous_score is not None
-                else None
-            ),
+            change=score_change(e.score, e.previous_score),
         )
         for e in sorted(items, key=lambda e: (e.region, ranks.get(e.key, 10**9), e.key))
     ]

@@ -1,11 +1,17 @@
+from dataclasses import asdict
+
 import pytest
 
+from fieldsales.domain.errors import InvalidInput
 from fieldsales.domain.scoring import (
     DEFAULT_WEIGHTS,
+    DealerFigures,
     Metric,
     Observation,
     RankInput,
     Scale,
+    check_weights,
+    observations,
     rank_within_regions,
     score_dealer,
 )
@@ -85,3 +91,53 @@ def test_ranking_is_per_region_with_ties_and_change():
     assert by_key["a"].change == 10.0 and by_key["c"].change == -5.0
     assert by_key["b"].change is None and by_key["d"].change is None
     assert [r.key for r in ranked] == ["b", "a", "c", "d", "e"]
+
+
+def test_observations_turn_counts_into_rates_with_their_samples():
+    figures = DealerFigures(
+        lines=20,
+        units_requested=400,
+        units_delivered=380,
+        full_lines=17,
+        requests=8,
+        cannot_fill_requests=1,
+        stock_counts=50,
+        dealer_stockouts=2,
+        visits=40,
+        dealer_problems=3,
+    )
+    obs = observations(figures)
+    assert obs[Metric.FILL_RATE] == Observation(0.95, 20)
+    assert obs[Metric.FULL_LINE_RATE] == Observation(0.85, 20)
+    assert obs[Metric.CANNOT_FILL_RATE] == Observation(0.125, 8)
+    assert obs[Metric.DEALER_STOCKOUT_RATE] == Observation(0.04, 50)
+    assert obs[Metric.PROBLEMS_PER_100_VISITS] == Observation(7.5, 40)
+    assert obs[Metric.ON_TIME_RATE] == Observation(None, 0)  # nothing promised: no data
+
+
+def test_figures_round_trip_through_json_like_mappings():
+    figures = DealerFigures(lines=3, cannot_fill_reasons=(("no stock", 2),))
+    stored = {**asdict(figures), "unknown_later_field": 1}
+    stored["cannot_fill_reasons"] = [["no stock", 2]]
+    assert DealerFigures.from_mapping(stored) == figures
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        ({"fill_rate": -1}, "json.weights.fill_rate"),
+        ({"fill_rate": float("nan")}, "json.weights.fill_rate"),
+        ({"bogus": 1}, "json.weights.bogus"),
+        (dict.fromkeys([m.value for m in Metric], 0), "json.weights"),
+    ],
+)
+def test_bad_weights_are_refused(change, path):
+    weights = {m.value: 1.0 for m in Metric} | change
+    with pytest.raises(InvalidInput) as err:
+        check_weights(weights)
+    assert path in {e["path"] for e in err.value.errors}
+
+
+def test_a_missing_metric_weight_is_refused():
+    with pytest.raises(InvalidInput):
+        check_weights({"fill_rate": 1.0})

@@ -22,6 +22,7 @@ from fieldsales.db.models.reorders import (
     ReorderRequestLine,
     WebhookDelivery,
 )
+from fieldsales.db.models.scorecards import ScorecardWeight, StoredScorecard
 from fieldsales.db.models.visits import (
     IdempotencyKey,
     Observation,
@@ -35,6 +36,8 @@ from fieldsales.db.models.visits import (
 )
 
 __all__ = [
+    "ScorecardWeight",
+    "StoredScorecard",
     "Dealer",
     "DealerWebhook",
     "PromptDecision",
