@@ -13,6 +13,7 @@ from fieldsales.db.models.master import (
     promotion_stores,
 )
 from fieldsales.db.models.photos import Photo, PhotoReview
+from fieldsales.db.models.routes import RoutePlan, RoutePlanDrop, RoutePlanStop
 from fieldsales.db.models.visits import (
     IdempotencyKey,
     Observation,
@@ -33,6 +34,9 @@ __all__ = [
     "Photo",
     "PhotoReview",
     "Problem",
+    "RoutePlan",
+    "RoutePlanDrop",
+    "RoutePlanStop",
     "SkippedVisit",
     "StockCount",
     "Training",
