@@ -13,6 +13,7 @@ from fieldsales.api import (
     products,
     promotions,
     reports,
+    route_plans,
     stores,
     sync,
     teams,
@@ -37,6 +38,7 @@ BLUEPRINTS = (
     sync.blp,
     briefings.blp,
     reports.blp,
+    route_plans.blp,
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -118,6 +119,76 @@ class RoutePlan(IdMixin, Base):
     def version(self) -> int:
         return self.number
 
+    # Groups the API shows as nested objects.
+    @property
+    def start(self) -> dict[str, Any]:
+        return _endpoint(self.start_kind, self.start_lat, self.start_lon, self.start_store_id)
+
+    @property
+    def end(self) -> dict[str, Any]:
+        return _endpoint(self.end_kind, self.end_lat, self.end_lon, self.end_store_id)
+
+    @property
+    def break_(self) -> dict[str, Any] | None:
+        if self.break_minutes is None:
+            return None
+        return {
+            "minutes": self.break_minutes,
+            "earliest_start": self.break_earliest,
+            "latest_start": self.break_latest,
+            "planned_start": self.break_start,
+            "planned_end": self.break_end,
+        }
+
+    @property
+    def solver_info(self) -> dict[str, Any]:
+        return {
+            "name": self.solver,
+            "proven_optimal": self.proven_optimal,
+            "planning_ms": self.planning_ms,
+        }
+
+    @property
+    def travel(self) -> dict[str, Any]:
+        return {
+            "source": self.travel_source,
+            "fell_back": self.travel_fallback,
+            "fallback_reason": self.travel_fallback_reason,
+        }
+
+    @property
+    def totals(self) -> dict[str, Any]:
+        return {
+            "stops": len(self.stops),
+            "dropped": len(self.drops),
+            "departure": self.departure,
+            "arrival": self.arrival,
+            "travel_s": self.travel_s,
+            "wait_s": self.wait_s,
+            "service_s": self.service_s,
+            "break_s": self.break_s,
+            "distance_m": self.distance_m,
+            "served_priority": self.served_priority,
+        }
+
+    @property
+    def replan(self) -> dict[str, Any] | None:
+        if self.replan_at is None:
+            return None
+        return {
+            "lat": self.replan_lat,
+            "lon": self.replan_lon,
+            "at": self.replan_at,
+            "done_store_ids": self.done_store_ids,
+            "skipped_store_ids": self.skipped_store_ids,
+        }
+
+
+def _endpoint(
+    kind: EndpointKind, lat: float | None, lon: float | None, store_id: uuid.UUID | None
+) -> dict[str, Any]:
+    return {"kind": kind, "lat": lat, "lon": lon, "store_id": store_id}
+
 
 class RoutePlanStop(IdMixin, Base):
     __tablename__ = "route_plan_stops"
@@ -150,6 +221,12 @@ class RoutePlanStop(IdMixin, Base):
 
     plan: Mapped[RoutePlan] = relationship(back_populates="stops")
     store: Mapped[Store] = relationship()
+
+    @property
+    def window(self) -> dict[str, Any] | None:
+        if self.window_kind is None:
+            return None
+        return {"kind": self.window_kind, "start": self.window_start, "end": self.window_end}
 
 
 class RoutePlanDrop(IdMixin, Base):
