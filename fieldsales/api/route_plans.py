@@ -40,7 +40,9 @@ blp = Blueprint(
     description="Route plans: the rep's day, ordered under owner windows, kept as versions",
 )
 
-PLANNERS = (Role.REP, Role.SUPERVISOR, Role.ADMIN)  # dealers plan nothing and see no plans
+PLANNERS = (Role.REP, Role.SUPERVISOR, Role.ADMIN)
+# Dealers may ask, and see none (scope): an empty list, 404 for an item.
+READERS = (*PLANNERS, Role.DEALER)
 INFEASIBLE = "Mandatory stops cannot be served (the problem's `stores` says which and why)"
 
 
@@ -102,7 +104,7 @@ def day_request(data: Mapping[str, Any]) -> DayRequest:
 
 @blp.route("/route-plans")
 class RoutePlans(MethodView):
-    @blp.roles(*PLANNERS)
+    @blp.roles(*READERS)
     @blp.arguments(RoutePlanQueryArgsSchema, location="query")
     @blp.response(200, RoutePlanSchema(many=True))
     @blp.paginate(SelectPage, page_size=20, max_page_size=100)
@@ -137,7 +139,7 @@ class RoutePlans(MethodView):
 
 @blp.route("/route-plans/<uuid:plan_id>")
 class RoutePlanById(MethodView):
-    @blp.roles(*PLANNERS)
+    @blp.roles(*READERS)
     @blp.response(200, RoutePlanSchema)
     def get(self, plan_id: uuid.UUID) -> Any:
         """Read one version of a rep's day"""

@@ -16,7 +16,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -155,7 +155,7 @@ class Timeline:
         return int((at - self.origin).total_seconds())
 
     def instant(self, seconds: int) -> datetime:
-        return self.origin + timedelta(seconds=seconds)
+        return (self.origin + timedelta(seconds=seconds)).astimezone(UTC)
 
     def at_clock(self, clock_time: time) -> datetime:
         return datetime.combine(self.day, clock_time, tzinfo=ZoneInfo(self.zone))
@@ -331,7 +331,7 @@ def choose_stores(
             ],
         )
     for store_id, at in request.appointments.items():
-        by_id[store_id].appointment = at
+        by_id[store_id].appointment = at.astimezone(UTC)
         by_id[store_id].reasons.append("appointment")
     for c in candidates:
         c.mandatory = c.store.id in request.mandatory_store_ids or c.appointment is not None
@@ -356,7 +356,7 @@ def _local_windows(
         if kind == "opening":
             end -= timedelta(seconds=dwell_s)
         if end >= start:
-            result.append(Window(kind, start, end))
+            result.append(Window(kind, start.astimezone(UTC), end.astimezone(UTC)))
     return result
 
 
