@@ -9,7 +9,7 @@ from zoneinfo import available_timezones
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from fieldsales.db.models.routes import EndpointKind, PlanStatus
+from fieldsales.domain.routing.plans import EndpointKind, PlanStatus
 from fieldsales.domain.visits import SkipReason
 from schemas import BaseSchema, Int, Latitude, Longitude, Text
 from schemas.visits import ClientTime, Day

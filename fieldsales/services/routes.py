@@ -34,7 +34,6 @@ from fieldsales.db.models import (
     User,
     Visit,
 )
-from fieldsales.db.models.routes import EndpointKind, PlanStatus
 from fieldsales.domain.errors import Conflict, InvalidInput, NotFound, RouteInfeasible
 from fieldsales.domain.routing import (
     BreakRule,
@@ -45,6 +44,7 @@ from fieldsales.domain.routing import (
     plan_route,
 )
 from fieldsales.domain.routing import RoutePlan as SolvedPlan
+from fieldsales.domain.routing.plans import CLOSED_THAT_DAY, EndpointKind, PlanStatus
 from fieldsales.domain.types import Actor, Role
 from fieldsales.domain.visits import (
     Cadence,
@@ -58,7 +58,6 @@ from fieldsales.services import scope, visits
 from fieldsales.services.briefing import pending_reorders
 from fieldsales.services.master import promotion_applies_to_store
 
-CLOSED_THAT_DAY = "closed-that-day"
 GRADE_PRIORITY = {"A": 3, "B": 2, "C": 1}
 # Added to the grade's weight: things that make a visit matter more today.
 OPEN_PROBLEM_WEIGHT = 2

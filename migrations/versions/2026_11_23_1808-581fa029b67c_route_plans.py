@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import fieldsales.db.types
-from sqlalchemy.dialects import postgresql
 
 revision: str = "581fa029b67c"
 down_revision: str | None = "7960d943c8e8"

@@ -7,7 +7,6 @@ return, break) were given in."""
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -31,22 +30,7 @@ from fieldsales.db.models.accounts import User, str_enum
 from fieldsales.db.models.master import Store
 from fieldsales.db.models.mixins import IdMixin, utcnow
 from fieldsales.db.types import JsonDoc, UTCDateTime
-
-
-class PlanStatus(enum.StrEnum):
-    CURRENT = "current"
-    SUPERSEDED = "superseded"
-
-
-class EndpointKind(enum.StrEnum):
-    """Where the day starts or ends: the rep's home, a given point (a depot, say), a given
-    store, or wherever the first stop is (start) / the last stop is (end)."""
-
-    HOME = "home"
-    POINT = "point"
-    STORE = "store"
-    FIRST_STORE = "first_store"
-    LAST_STORE = "last_store"
+from fieldsales.domain.routing.plans import EndpointKind, PlanStatus
 
 
 class RoutePlan(IdMixin, Base):
