@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from fieldsales.db.models import Store, User
-from fieldsales.domain.types import Grade
+from sqlalchemy.orm import Session
+
+from fieldsales.db.models import RoutePlan, Store, User
+from fieldsales.domain.routing import GreatCircleTravelTimes
+from fieldsales.domain.routing.plans import EndpointKind
+from fieldsales.domain.types import Actor, Grade, Role
+from fieldsales.services.routes import DayRequest, Endpoint, RoutingSettings, plan_day
 from tests.factories import Factory
 
 DAY = date(2026, 11, 18)  # a Wednesday (weekday 2)
@@ -57,3 +62,40 @@ def plan_body(rep: User, stores: list[Store] | None = None, **over: Any) -> dict
     if stores is not None:
         body["store_ids"] = [str(s.id) for s in stores]
     return {**body, **over}
+
+
+def routing_settings(**over: Any) -> RoutingSettings:
+    values: dict[str, Any] = {
+        "travel": lambda _region: GreatCircleTravelTimes(),
+        "time_limit_ms": 100,
+        "frequency_days": {"A": 7, "B": 14, "C": 30},
+        "dwell_min_visits": 5,
+        "dwell_recent_visits": 10,
+        "max_stops": 60,
+        **over,
+    }
+    return RoutingSettings(**values)
+
+
+def make_plan(
+    session: Session, admin: User, rep: User, stores: list[Store], day: date = DAY
+) -> RoutePlan:
+    """A stored plan for `rep` over `stores`, from and back to a point near the first, made by
+    the service for `admin`."""
+    here = Endpoint(EndpointKind.POINT, stores[0].lat, stores[0].lon)
+    plan = plan_day(
+        session,
+        actor=Actor(admin.id, Role.ADMIN),
+        request=DayRequest(
+            rep_id=rep.id,
+            day=day,
+            start=here,
+            end=here,
+            day_start=time(8, 30),
+            latest_return=time(18, 0),
+            store_ids=tuple(s.id for s in stores),
+        ),
+        settings=routing_settings(),
+    )
+    session.commit()
+    return plan

@@ -15,7 +15,7 @@ from fieldsales.api.visits import check_policy
 from fieldsales.auth import current_actor, utcnow
 from fieldsales.domain.routing import GreatCircleTravelTimes, TravelTimeProvider
 from fieldsales.domain.types import Role
-from fieldsales.extensions import Blueprint, SelectPage
+from fieldsales.extensions import Blueprint, SelectPage, require_roles
 from fieldsales.services import routes
 from fieldsales.services.routes import (
     DayRequest,
@@ -148,7 +148,7 @@ class RoutePlanById(MethodView):
 
 @blp.route("/route-plans/<uuid:plan_id>/replan")
 class RoutePlanReplan(MethodView):
-    @blp.roles(*PLANNERS)
+    @blp.roles_doc(*PLANNERS)
     @blp.idempotent
     @blp.arguments(RoutePlanReplanSchema)
     @blp.response(201, RoutePlanSchema)
@@ -160,6 +160,9 @@ class RoutePlanReplan(MethodView):
         A new version from the given position and time over what is left: the stores not
         done (said so, or checked in at that day) and not skipped. Skipped stops are also
         recorded as the rep's skipped visits."""
+        actor = current_actor()
+        routes.get_plan(db.session, actor, plan_id)  # out of scope: 404 before 403
+        require_roles(frozenset(PLANNERS))
         request = ReplanRequest(
             lat=data["position"]["lat"],
             lon=data["position"]["lon"],
@@ -171,7 +174,7 @@ class RoutePlanReplan(MethodView):
         )
         plan = routes.replan(
             db.session,
-            actor=current_actor(),
+            actor=actor,
             plan_id=plan_id,
             request=request,
             settings=routing_settings(),
