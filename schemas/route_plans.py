@@ -12,6 +12,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from fieldsales.domain.routing.plans import EndpointKind, PlanStatus
 from fieldsales.domain.visits import SkipReason
 from schemas import BaseSchema, Int, Latitude, Longitude, Text
+from schemas.common import ProblemSchema
 from schemas.visits import ClientTime, Day
 
 MAX_STORES = 100
@@ -291,3 +292,21 @@ class RoutePlanSchema(BaseSchema):
     replan = fields.Nested(ReplanInfoSchema, allow_none=True)
     stops = fields.List(fields.Nested(RoutePlanStopSchema))
     dropped = fields.List(fields.Nested(RoutePlanDropSchema), attribute="drops")
+
+
+class InfeasibleStoreSchema(BaseSchema):
+    store_id = fields.UUID()
+    code = fields.String()
+    name = fields.String()
+    reason = fields.String(
+        metadata={
+            "enum": ["window-unreachable", "day-too-short", "appointment-clash", "closed-that-day"]
+        }
+    )
+    message = fields.String()
+
+
+class RouteInfeasibleSchema(ProblemSchema):
+    """422 route-infeasible: the mandatory stores the day cannot hold, and why."""
+
+    stores = fields.List(fields.Nested(InfeasibleStoreSchema))

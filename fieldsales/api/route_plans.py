@@ -15,6 +15,7 @@ from fieldsales.api.visits import check_policy
 from fieldsales.auth import current_actor, utcnow
 from fieldsales.domain.routing import GreatCircleTravelTimes, TravelTimeProvider
 from fieldsales.domain.types import Role
+from fieldsales.extensions import PROBLEM_CONTENT_TYPE as PROBLEM
 from fieldsales.extensions import Blueprint, SelectPage, require_roles
 from fieldsales.services import routes
 from fieldsales.services.routes import (
@@ -27,6 +28,7 @@ from fieldsales.services.routes import (
 from fieldsales.services.travel_times import OsrmTravelTimes
 from schemas.common import ProblemSchema as ProblemDetailsSchema
 from schemas.route_plans import (
+    RouteInfeasibleSchema,
     RoutePlanCreateSchema,
     RoutePlanQueryArgsSchema,
     RoutePlanReplanSchema,
@@ -43,7 +45,7 @@ blp = Blueprint(
 PLANNERS = (Role.REP, Role.SUPERVISOR, Role.ADMIN)
 # Dealers may ask, and see none (scope): an empty list, 404 for an item.
 READERS = (*PLANNERS, Role.DEALER)
-INFEASIBLE = "Mandatory stops cannot be served (the problem's `stores` says which and why)"
+INFEASIBLE = "Invalid input, or mandatory stores the day cannot hold (`stores`: which, why)"
 
 
 def _travel(region: str | None) -> TravelTimeProvider:
@@ -119,7 +121,9 @@ class RoutePlans(MethodView):
     @blp.idempotent
     @blp.arguments(RoutePlanCreateSchema)
     @blp.response(201, RoutePlanSchema)
-    @blp.alt_response(422, schema=ProblemDetailsSchema, description=INFEASIBLE)
+    @blp.alt_response(
+        422, schema=RouteInfeasibleSchema, description=INFEASIBLE, content_type=PROBLEM
+    )
     def post(self, data: dict[str, Any]) -> Any:
         """Plan a rep's day
 
@@ -152,8 +156,15 @@ class RoutePlanReplan(MethodView):
     @blp.idempotent
     @blp.arguments(RoutePlanReplanSchema)
     @blp.response(201, RoutePlanSchema)
-    @blp.alt_response(409, schema=ProblemDetailsSchema, description="Not the current version")
-    @blp.alt_response(422, schema=ProblemDetailsSchema, description=INFEASIBLE)
+    @blp.alt_response(
+        409,
+        schema=ProblemDetailsSchema,
+        description="Not the current version",
+        content_type=PROBLEM,
+    )
+    @blp.alt_response(
+        422, schema=RouteInfeasibleSchema, description=INFEASIBLE, content_type=PROBLEM
+    )
     def post(self, data: dict[str, Any], plan_id: uuid.UUID) -> Any:
         """Re-plan the rest of the day from where the rep is
 
