@@ -56,7 +56,7 @@ from fieldsales.domain.visits import (
 )
 from fieldsales.services import scope, visits
 from fieldsales.services.briefing import pending_reorders
-from fieldsales.services.master import promotion_applies_to_store
+from fieldsales.services.master import promotion_applies
 
 GRADE_PRIORITY = {"A": 3, "B": 2, "C": 1}
 # Added to the grade's weight: things that make a visit matter more today.
@@ -209,18 +209,21 @@ def _open_problems(session: Session, store_ids: list[uuid.UUID]) -> dict[uuid.UU
 
 
 def _promotions(session: Session, store_ids: list[uuid.UUID], day: date) -> dict[uuid.UUID, int]:
-    counts: dict[uuid.UUID, int] = {}
-    for store_id in store_ids:
-        n = session.scalar(
-            select(func.count(Promotion.id)).where(
+    rows = session.execute(
+        select(Store.id, func.count(Promotion.id))
+        .join(
+            Promotion,
+            and_(
                 Promotion.active,
                 Promotion.starts_on <= day,
                 Promotion.ends_on >= day,
-                promotion_applies_to_store(store_id),
-            )
+                promotion_applies(Store),
+            ),
         )
-        counts[store_id] = int(n or 0)
-    return counts
+        .where(Store.id.in_(store_ids))
+        .group_by(Store.id)
+    ).all()
+    return {store_id: n for store_id, n in rows}
 
 
 def _last_visit_days(session: Session, store_ids: list[uuid.UUID], day: date) -> dict[Any, Any]:
