@@ -40,6 +40,7 @@ from fieldsales.db.models import (
 from fieldsales.domain.types import GiftAllocation, Grade, PaymentTerms, Role
 from fieldsales.security import hash_password
 from fieldsales.services.demo_history import load_visit_history
+from fieldsales.services.demo_routes import load_demo_plans
 
 CITY_TIMEZONE = "Asia/Shanghai"
 CENTRE = (31.2304, 121.4737)  # People's Square
@@ -318,7 +319,8 @@ def load_demo(session: Session, *, seed: int, today: date, store_count: int = 42
     session.flush()
     # History reads the stores, reps and products flushed above back from the database.
     history = load_visit_history(session, seed=seed, weeks=HISTORY_WEEKS, today=today)
-    return f"{summary(city, seed=seed)}\n{history}"
+    plans = load_demo_plans(session, today=today)
+    return f"{summary(city, seed=seed)}\n{history}\n{plans}"
 
 
 def build_demo_city(*, seed: int, today: date, store_count: int = 420) -> DemoCity:

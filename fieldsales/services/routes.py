@@ -259,6 +259,8 @@ def _candidates(
     explicit: bool,
 ) -> list[Candidate]:
     ids = [s.id for s in stores]
+    if not ids:
+        return []
     problems = _open_problems(session, ids)
     promotions = _promotions(session, ids, day)
     due = _due(stores, _last_visit_days(session, ids, day), day, settings.frequency_days)
@@ -281,6 +283,8 @@ def _candidates(
 
 def _explicit_stores(session: Session, actor: Actor, ids: Iterable[uuid.UUID]) -> list[Store]:
     wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
     found = {
         s.id: s
         for s in session.scalars(
@@ -303,7 +307,6 @@ def choose_stores(
     frequency, have open problems, pending reorders or a promotion in force, most overdue and
     most important first, at most `max_stops`. Stores with an appointment are always in and
     mandatory, like those named in `mandatory_store_ids`."""
-    booked = _explicit_stores(session, actor, request.appointments)
     if request.store_ids is not None:
         stores = _explicit_stores(session, actor, [*request.store_ids, *request.appointments])
         candidates = _candidates(session, stores, request.day, settings, explicit=True)
@@ -313,14 +316,12 @@ def choose_stores(
                 select(Store).where(Store.rep_id == rep.id, Store.active).order_by(Store.code)
             )
         )
-        extra = [s for s in booked if s.id not in {t.id for t in territory}]
-        candidates = _candidates(
-            session, [*territory, *extra], request.day, settings, explicit=False
-        )
+        candidates = _candidates(session, territory, request.day, settings, explicit=False)
         known = {c.store.id for c in candidates}
-        candidates += _candidates(
-            session, [s for s in booked if s.id not in known], request.day, settings, explicit=True
+        booked = _explicit_stores(
+            session, actor, [i for i in request.appointments if i not in known]
         )
+        candidates += _candidates(session, booked, request.day, settings, explicit=True)
         candidates.sort(key=lambda c: (-c.priority, c.store.code))
     by_id = {c.store.id: c for c in candidates}
     unknown = request.mandatory_store_ids - set(by_id)

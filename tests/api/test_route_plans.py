@@ -353,3 +353,20 @@ def test_plans_are_visible_to_their_rep_and_supervisor_only(client, auth, team):
         listed = client.get(URL, headers=auth.headers(team[who]))
         assert listed.status_code == 200
         assert listed.json == []
+
+
+def test_automatic_choice_counts_promotions_in_force(client, auth, make, team):
+    rep = rep_with_home(make)
+    promoted = ring_store(make, rep, 1, grade=Grade.C, region="east")
+    quiet = ring_store(make, rep, 2, grade=Grade.C, region="west")
+    for store in (promoted, quiet):  # both seen yesterday: neither is due
+        make.visit(rep, store, at=shanghai(10, day=DAY - timedelta(days=1)))
+    make.promotion(stores=[promoted], starts_on=DAY, ends_on=DAY + timedelta(days=7))
+    make.promotion(
+        stores=[quiet], starts_on=DAY + timedelta(days=1), ends_on=DAY + timedelta(days=7)
+    )
+    rv = post_plan(client, auth, team["admin"], plan_body(rep))
+    assert rv.status_code == 201, rv.json
+    assert [s["store"]["id"] for s in rv.json["stops"]] == [str(promoted.id)]
+    assert "1 promotion(s) in force" in rv.json["stops"][0]["reasons"]
+    assert rv.json["stops"][0]["priority"] == 1 + 1  # grade C + the promotion
