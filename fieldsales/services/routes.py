@@ -40,6 +40,7 @@ from fieldsales.domain.routing import (
     RoutePlanningProblem,
     Stop,
     TimeWindow,
+    TravelMatrix,
     TravelTimeProvider,
     plan_route,
 )
@@ -438,6 +439,13 @@ def _endpoint_point(session: Session, rep: User, endpoint: Endpoint, name: str) 
 
 
 @dataclass(frozen=True, slots=True)
+class BreakSpan:
+    minutes: int
+    earliest: datetime
+    latest: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class _Setup:
     """Everything a plan is computed from, already resolved against the database."""
 
@@ -447,10 +455,20 @@ class _Setup:
     end: Endpoint
     day_start: datetime
     latest_return: datetime
-    break_minutes: int | None
-    break_earliest: datetime | None
-    break_latest: datetime | None
+    brk: BreakSpan | None
     candidates: list[Candidate]
+
+
+@dataclass(frozen=True, slots=True)
+class _Solution:
+    """The solver's answer plus what storing it needs, keyed by stop id (the store code)."""
+
+    plan: SolvedPlan
+    by_code: dict[str, Candidate]
+    windows: dict[str, list[Window]]
+    dwell: dict[uuid.UUID, tuple[int, str]]
+    closed: list[Candidate]
+    matrix: TravelMatrix
 
 
 def _plan_zone(session: Session, rep: User, requested: str | None) -> str:
@@ -461,9 +479,7 @@ def _plan_zone(session: Session, rep: User, requested: str | None) -> str:
     return common[0][0] if common else "UTC"
 
 
-def _solve(
-    session: Session, setup: _Setup, settings: RoutingSettings
-) -> tuple[SolvedPlan, dict[str, Any]]:
+def _solve(session: Session, setup: _Setup, settings: RoutingSettings) -> _Solution:
     """Build the planning problem, solve it; also return what persisting needs."""
     timeline, day = setup.timeline, setup.timeline.day
     closed = [c for c in setup.candidates if c.appointment is None and _closed(c.store, day)]
@@ -506,11 +522,11 @@ def _solve(
     seconds = _with_endpoints(matrix.seconds, start is None)
     metres = _with_endpoints(matrix.metres, start is None)
     brk = None
-    if setup.break_minutes and setup.break_earliest and setup.break_latest:
+    if setup.brk is not None:
         brk = BreakRule(
-            setup.break_minutes * 60,
-            timeline.seconds(setup.break_earliest),
-            timeline.seconds(setup.break_latest),
+            setup.brk.minutes * 60,
+            timeline.seconds(setup.brk.earliest),
+            timeline.seconds(setup.brk.latest),
         )
     problem = RoutePlanningProblem(
         stops=tuple(stops),
@@ -533,14 +549,7 @@ def _solve(
                 _store_problem(by_code[p.stop_id], p.reason.value, p.message) for p in exc.problems
             ],
         ) from exc
-    extra = {
-        "by_code": by_code,
-        "windows": windows_by_code,
-        "dwell": dwell,
-        "closed": closed,
-        "matrix": matrix,
-    }
-    return solved, extra
+    return _Solution(solved, by_code, windows_by_code, dwell, closed, matrix)
 
 
 def _with_endpoints(rows: Sequence[Sequence[int]], virtual_start: bool) -> list[list[int]]:
@@ -580,8 +589,7 @@ def _window_used(windows: list[Window], index: int | None) -> Window | None:
 def _persist(
     session: Session,
     setup: _Setup,
-    solved: SolvedPlan,
-    extra: dict[str, Any],
+    solution: _Solution,
     *,
     actor: Actor,
     selection: str,
@@ -600,7 +608,8 @@ def _persist(
     )
     for old in previous:
         old.status = PlanStatus.SUPERSEDED
-    matrix, totals, brk = extra["matrix"], solved.totals, solved.planned_break
+    solved, matrix = solution.plan, solution.matrix
+    totals, brk = solved.totals, solved.planned_break
     plan = RoutePlan(
         id=uuid.uuid4(),
         rep_id=rep.id,
@@ -621,9 +630,9 @@ def _persist(
         end_store_id=setup.end.store_id,
         day_start=setup.day_start,
         latest_return=setup.latest_return,
-        break_minutes=setup.break_minutes,
-        break_earliest=setup.break_earliest,
-        break_latest=setup.break_latest,
+        break_minutes=None if setup.brk is None else setup.brk.minutes,
+        break_earliest=None if setup.brk is None else setup.brk.earliest,
+        break_latest=None if setup.brk is None else setup.brk.latest,
         break_start=None if brk is None else timeline.instant(brk.start),
         break_end=None if brk is None else timeline.instant(brk.end),
         solver=solved.solver,
@@ -646,11 +655,11 @@ def _persist(
         done_store_ids=[] if replan is None else sorted(str(i) for i in replan.done_store_ids),
         skipped_store_ids=[] if replan is None else [str(s.store_id) for s in replan.skipped],
     )
-    by_code: dict[str, Candidate] = extra["by_code"]
+    by_code = solution.by_code
     for position, stop in enumerate(solved.stops, start=1):
         c = by_code[stop.stop_id]
-        window = _window_used(extra["windows"][stop.stop_id], stop.window_index)
-        minutes, source = extra["dwell"][c.store.id]
+        window = _window_used(solution.windows[stop.stop_id], stop.window_index)
+        minutes, source = solution.dwell[c.store.id]
         plan.stops.append(
             RoutePlanStop(
                 position=position,
@@ -672,7 +681,7 @@ def _persist(
                 appointment_at=c.appointment,
             )
         )
-    drops = [(c, CLOSED_THAT_DAY, f"{c.store.code}: closed on {day:%A}s") for c in extra["closed"]]
+    drops = [(c, CLOSED_THAT_DAY, f"{c.store.code}: closed on {day:%A}s") for c in solution.closed]
     drops += [(by_code[d.stop_id], d.reason.value, d.message) for d in solved.dropped]
     for position, (c, reason, message) in enumerate(drops, start=1):
         plan.drops.append(
@@ -694,7 +703,7 @@ def _persist(
 def _check_day(setup: _Setup) -> None:
     if setup.latest_return <= setup.day_start:
         raise _invalid("json.latest_return", "The latest return must be after the day starts.")
-    if setup.break_earliest and setup.break_latest and setup.break_latest < setup.break_earliest:
+    if setup.brk is not None and setup.brk.latest < setup.brk.earliest:
         raise _invalid(
             "json.break.latest_start", "The break's latest start is before its earliest."
         )
@@ -726,7 +735,13 @@ def plan_day(
     rep = _rep_for(session, actor, request.rep_id)
     timeline = Timeline(request.day, _plan_zone(session, rep, request.timezone))
     candidates = choose_stores(session, actor, rep, request, settings)
-    with_break = request.break_minutes and request.break_earliest and request.break_latest
+    brk = None
+    if request.break_minutes and request.break_earliest and request.break_latest:
+        brk = BreakSpan(
+            request.break_minutes,
+            timeline.at_clock(request.break_earliest),
+            timeline.at_clock(request.break_latest),
+        )
     setup = _Setup(
         rep=rep,
         timeline=timeline,
@@ -734,18 +749,14 @@ def plan_day(
         end=request.end,
         day_start=timeline.at_clock(request.day_start),
         latest_return=timeline.at_clock(request.latest_return),
-        break_minutes=request.break_minutes if with_break else None,
-        break_earliest=timeline.at_clock(request.break_earliest) if with_break else None,  # type: ignore[arg-type]
-        break_latest=timeline.at_clock(request.break_latest) if with_break else None,  # type: ignore[arg-type]
+        brk=brk,
         candidates=candidates,
     )
     _check_day(setup)
-    solved, extra = _solve(session, setup, settings)
+    solution = _solve(session, setup, settings)
     selection = "explicit" if request.store_ids is not None else "automatic"
     elapsed = (clock.perf_counter() - started) * 1000
-    return _persist(
-        session, setup, solved, extra, actor=actor, selection=selection, planning_ms=elapsed
-    )
+    return _persist(session, setup, solution, actor=actor, selection=selection, planning_ms=elapsed)
 
 
 # --- re-planning -------------------------------------------------------------------------
@@ -800,8 +811,12 @@ def replan(
     )
     finished = request.done_store_ids | {s.store_id for s in request.skipped} | visited
     remaining = [c for c in previous if c.store.id not in finished]
-    keep_break = parent.break_minutes is not None and parent.break_latest is not None
-    keep_break = keep_break and request.at <= parent.break_latest  # type: ignore[operator]
+    brk = None
+    if parent.break_minutes and parent.break_earliest and parent.break_latest:
+        if request.at <= parent.break_latest:
+            brk = BreakSpan(
+                parent.break_minutes, max(parent.break_earliest, request.at), parent.break_latest
+            )
     setup = _Setup(
         rep=rep,
         timeline=timeline,
@@ -809,12 +824,10 @@ def replan(
         end=Endpoint(parent.end_kind, parent.end_lat, parent.end_lon, parent.end_store_id),
         day_start=max(request.at, parent.day_start),
         latest_return=parent.latest_return,
-        break_minutes=parent.break_minutes if keep_break else None,
-        break_earliest=max(parent.break_earliest, request.at) if keep_break else None,  # type: ignore[type-var]
-        break_latest=parent.break_latest if keep_break else None,
+        brk=brk,
         candidates=remaining,
     )
-    solved, extra = _solve(session, setup, settings)
+    solution = _solve(session, setup, settings)
     elapsed = (clock.perf_counter() - started) * 1000
     recorded = ReplanRequest(
         request.lat,
@@ -826,8 +839,7 @@ def replan(
     return _persist(
         session,
         setup,
-        solved,
-        extra,
+        solution,
         actor=actor,
         selection="replan",
         planning_ms=elapsed,
@@ -900,7 +912,7 @@ def _with_children(stmt: Select[Any]) -> Select[Any]:
 
 
 def get_plan(session: Session, actor: Actor, plan_id: uuid.UUID) -> RoutePlan:
-    plan = session.scalar(
+    plan: RoutePlan | None = session.scalar(
         _with_children(
             select(RoutePlan).where(RoutePlan.id == plan_id, scope.condition(RoutePlan, actor))
         )
@@ -926,7 +938,7 @@ def plans_stmt(actor: Actor, args: Mapping[str, Any]) -> Select[Any]:
 
 def latest_plan(session: Session, rep_id: uuid.UUID, day: date) -> RoutePlan | None:
     """The rep's current version for the day, if the day was planned."""
-    return session.scalar(
+    plan: RoutePlan | None = session.scalar(
         _with_children(
             select(RoutePlan).where(
                 RoutePlan.rep_id == rep_id,
@@ -935,6 +947,7 @@ def latest_plan(session: Session, rep_id: uuid.UUID, day: date) -> RoutePlan | N
             )
         )
     )
+    return plan
 
 
 def planned_day_stores(

@@ -370,3 +370,25 @@ def test_automatic_choice_counts_promotions_in_force(client, auth, make, team):
     assert [s["store"]["id"] for s in rv.json["stops"]] == [str(promoted.id)]
     assert "1 promotion(s) in force" in rv.json["stops"][0]["reasons"]
     assert rv.json["stops"][0]["priority"] == 1 + 1  # grade C + the promotion
+
+
+def test_a_day_with_nothing_due_is_an_empty_plan(client, auth, make, team):
+    rep = rep_with_home(make)
+    store = ring_store(make, rep, 1, grade=Grade.C)
+    make.visit(rep, store, at=shanghai(10, day=DAY - timedelta(days=2)))
+    rv = post_plan(client, auth, team["admin"], plan_body(rep))
+    assert rv.status_code == 201, rv.json
+    assert rv.json["stops"] == [] and rv.json["dropped"] == []
+    assert rv.json["totals"]["travel_s"] == 0
+
+
+def test_a_rep_without_a_home_must_say_where_the_day_starts(client, auth, make, team):
+    rep = make.rep()
+    store = ring_store(make, rep, 1)
+    rv = post_plan(client, auth, team["admin"], plan_body(rep, [store]))
+    assert rv.status_code == 422
+    assert rv.json["errors"][0]["path"] == "json.start.kind"
+    point = {"kind": "store", "store_id": str(store.id)}
+    rv = post_plan(client, auth, team["admin"], plan_body(rep, [store], start=point, end=point))
+    assert rv.status_code == 201, rv.json
+    assert rv.json["stops"][0]["travel_from_previous_s"] == 0
