@@ -88,7 +88,7 @@ class DefaultConfig:
     ROUTE_OSRM_URL: str | None = None
     ROUTE_OSRM_PROFILE = "driving"
     ROUTE_OSRM_TIMEOUT_S = 2.0
-    ROUTE_TIME_LIMIT_MS = 100  # the solver's budget per plan (bench: make bench-routes)
+    ROUTE_TIME_LIMIT_MS = 60  # solver budget per plan; see the route-plans design notes
     ROUTE_MAX_STOPS = 60  # automatic choice: at most this many stores considered
     # Dwell: the median of a store's last ROUTE_DWELL_RECENT_VISITS visit durations once it
     # has ROUTE_DWELL_MIN_VISITS of them, else the store's dwell setting.

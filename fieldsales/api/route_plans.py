@@ -131,13 +131,14 @@ class RoutePlans(MethodView):
         the least travel, under owner windows (store-local time), opening hours, dwell
         times, appointments, the working day and a break. Stores left out are listed with
         the reason. Stored as the newest version of the rep's day."""
-        actor = current_actor()
         plan = routes.plan_day(
-            db.session, actor=actor, request=day_request(data), settings=routing_settings()
+            db.session,
+            actor=current_actor(),
+            request=day_request(data),
+            settings=routing_settings(),
         )
         db.session.commit()
-        # Read back with stops, drops and stores in three queries (not one per stop).
-        return routes.get_plan(db.session, actor, plan.id)
+        return plan
 
 
 @blp.route("/route-plans/<uuid:plan_id>")
@@ -192,4 +193,4 @@ class RoutePlanReplan(MethodView):
             now=utcnow(),
         )
         db.session.commit()
-        return routes.get_plan(db.session, actor, plan.id)
+        return plan

@@ -663,7 +663,7 @@ def _persist(
         plan.stops.append(
             RoutePlanStop(
                 position=position,
-                store_id=c.store.id,
+                store=c.store,
                 arrival=timeline.instant(stop.arrival),
                 wait_s=stop.wait,
                 service_start=timeline.instant(stop.service_start),
@@ -687,7 +687,7 @@ def _persist(
         plan.drops.append(
             RoutePlanDrop(
                 position=position,
-                store_id=c.store.id,
+                store=c.store,
                 reason=reason,
                 message=message,
                 mandatory=c.mandatory,
