@@ -727,12 +727,26 @@ def _check_day(setup: _Setup) -> None:
         )
 
 
+def _check_endpoint_store(session: Session, actor: Actor, endpoint: Endpoint, name: str) -> None:
+    """A day may start or end at a store the caller can see (a store's position is not
+    public to everyone)."""
+    if endpoint.kind is not EndpointKind.STORE:
+        return
+    visible = session.scalar(
+        select(Store.id).where(Store.id == endpoint.store_id, scope.condition(Store, actor))
+    )
+    if visible is None:
+        raise _invalid(f"json.{name}.store_id", "No store with this id in your scope.")
+
+
 def plan_day(
     session: Session, *, actor: Actor, request: DayRequest, settings: RoutingSettings
 ) -> RoutePlan:
     """Plan a rep's day and store it as the newest version of that day."""
     started = clock.perf_counter()
     rep = _rep_for(session, actor, request.rep_id)
+    _check_endpoint_store(session, actor, request.start, "start")
+    _check_endpoint_store(session, actor, request.end, "end")
     timeline = Timeline(request.day, _plan_zone(session, rep, request.timezone))
     candidates = choose_stores(session, actor, rep, request, settings)
     brk = None

@@ -392,3 +392,12 @@ def test_a_rep_without_a_home_must_say_where_the_day_starts(client, auth, make, 
     rv = post_plan(client, auth, team["admin"], plan_body(rep, [store], start=point, end=point))
     assert rv.status_code == 201, rv.json
     assert rv.json["stops"][0]["travel_from_previous_s"] == 0
+
+
+def test_a_day_cannot_start_at_a_store_outside_your_scope(client, auth, make, team):
+    rep = team["rep"]
+    elsewhere = ring_store(make, team["other_rep"], 3)
+    start = {"kind": "store", "store_id": str(elsewhere.id)}
+    rv = post_plan(client, auth, rep, plan_body(rep, team["stores"][:2], start=start))
+    assert rv.status_code == 422
+    assert rv.json["errors"][0]["path"] == "json.start.store_id"
