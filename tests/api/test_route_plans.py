@@ -401,3 +401,25 @@ def test_a_day_cannot_start_at_a_store_outside_your_scope(client, auth, make, te
     rv = post_plan(client, auth, rep, plan_body(rep, team["stores"][:2], start=start))
     assert rv.status_code == 422
     assert rv.json["errors"][0]["path"] == "json.start.store_id"
+
+
+def test_a_failed_travel_time_service_falls_back_and_says_so(client, auth, app, team, monkeypatch):
+    monkeypatch.setitem(app.config, "ROUTE_OSRM_URL", "http://127.0.0.1:9")  # nothing listens
+    monkeypatch.setitem(app.config, "ROUTE_OSRM_TIMEOUT_S", 0.5)
+    rep = team["rep"]
+    rv = post_plan(client, auth, rep, plan_body(rep, team["stores"][:3]))
+    assert rv.status_code == 201, rv.json
+    travel = rv.json["travel"]
+    assert travel["source"] == "great-circle" and travel["fell_back"] is True
+    assert travel["fallback_reason"].startswith("osrm: request failed")
+    assert len(rv.json["stops"]) == 3
+
+
+def test_travel_speed_is_set_per_region(client, auth, app, team, monkeypatch):
+    rep, stores = team["rep"], team["stores"][:3]
+    normal = post_plan(client, auth, rep, plan_body(rep, stores)).json
+    slow = {"north": {"speed_kmh": 12.5}}  # the factory's stores are in region "north"
+    monkeypatch.setitem(app.config, "ROUTE_TRAVEL_BY_REGION", slow)
+    halved = post_plan(client, auth, rep, plan_body(rep, stores)).json
+    assert halved["totals"]["distance_m"] == normal["totals"]["distance_m"]
+    assert abs(halved["totals"]["travel_s"] - 2 * normal["totals"]["travel_s"]) <= 6
