@@ -305,9 +305,9 @@ def choose_stores(
     session: Session, actor: Actor, rep: User, request: DayRequest, settings: RoutingSettings
 ) -> list[Candidate]:
     """Explicit stores as given; otherwise the rep's active stores that are due by grade
-    frequency, have open problems, pending reorders or a promotion in force, most overdue and
-    most important first, at most `max_stops`. Stores with an appointment are always in and
-    mandatory, like those named in `mandatory_store_ids`."""
+    frequency, have open problems, pending reorders or a promotion in force, highest priority
+    first (being overdue adds to it), at most `max_stops`. Stores with an appointment or named
+    in `mandatory_store_ids` are always in, and mandatory."""
     if request.store_ids is not None:
         stores = _explicit_stores(session, actor, [*request.store_ids, *request.appointments])
         candidates = _candidates(session, stores, request.day, settings, explicit=True)
@@ -319,9 +319,8 @@ def choose_stores(
         )
         candidates = _candidates(session, territory, request.day, settings, explicit=False)
         known = {c.store.id for c in candidates}
-        booked = _explicit_stores(
-            session, actor, [i for i in request.appointments if i not in known]
-        )
+        required = [*request.appointments, *request.mandatory_store_ids]
+        booked = _explicit_stores(session, actor, [i for i in required if i not in known])
         candidates += _candidates(session, booked, request.day, settings, explicit=True)
         candidates.sort(key=lambda c: (-c.priority, c.store.code))
     by_id = {c.store.id: c for c in candidates}

@@ -423,3 +423,20 @@ def test_travel_speed_is_set_per_region(client, auth, app, team, monkeypatch):
     halved = post_plan(client, auth, rep, plan_body(rep, stores)).json
     assert halved["totals"]["distance_m"] == normal["totals"]["distance_m"]
     assert abs(halved["totals"]["travel_s"] - 2 * normal["totals"]["travel_s"]) <= 6
+
+
+def test_automatic_choice_adds_mandatory_and_booked_stores(client, auth, make, team):
+    rep = rep_with_home(make)
+    seen = [ring_store(make, rep, i, grade=Grade.C) for i in range(3)]
+    for store in seen:  # all seen yesterday: none is due
+        make.visit(rep, store, at=shanghai(10, day=DAY - timedelta(days=1)))
+    body = plan_body(
+        rep,
+        mandatory_store_ids=[str(seen[0].id)],
+        appointments=[{"store_id": str(seen[1].id), "at": iso(shanghai(15))}],
+    )
+    rv = post_plan(client, auth, team["admin"], body)
+    assert rv.status_code == 201, rv.json
+    stops = {s["store"]["id"]: s for s in rv.json["stops"]}
+    assert set(stops) == {str(seen[0].id), str(seen[1].id)}
+    assert all(s["mandatory"] for s in stops.values())
