@@ -478,22 +478,19 @@ def _plan_zone(session: Session, rep: User, requested: str | None) -> str:
     return common[0][0] if common else "UTC"
 
 
-def _solve(session: Session, setup: _Setup, settings: RoutingSettings) -> _Solution:
-    """Build the planning problem, solve it; also return what persisting needs."""
-    timeline, day = setup.timeline, setup.timeline.day
-    closed = [c for c in setup.candidates if c.appointment is None and _closed(c.store, day)]
-    open_ = [c for c in setup.candidates if c not in closed]
-    blocking = [c for c in closed if c.mandatory]
-    if blocking:
-        raise _infeasible_closed(blocking, day)
-    dwell = _dwell_minutes(session, [c.store for c in open_], settings)
-    problems = _open_problems(session, [c.store.id for c in open_])
+def _stops(
+    candidates: list[Candidate],
+    timeline: Timeline,
+    dwell: Mapping[uuid.UUID, tuple[int, str]],
+    problems: Mapping[uuid.UUID, int],
+) -> tuple[list[Stop], dict[str, list[Window]]]:
+    """The solver's stops (node i = candidate i-1) and the windows each may start in."""
     stops, windows_by_code = [], {}
-    for node, c in enumerate(open_, start=1):
+    for node, c in enumerate(candidates, start=1):
         dwell_s = dwell[c.store.id][0] * 60
         windows = service_windows(
             c.store,
-            day,
+            timeline.day,
             dwell_s,
             owner_talk=c.store.appointment_required or bool(problems.get(c.store.id)),
         )
@@ -511,6 +508,20 @@ def _solve(session: Session, setup: _Setup, settings: RoutingSettings) -> _Solut
                 priority=c.priority,
             )
         )
+    return stops, windows_by_code
+
+
+def _solve(session: Session, setup: _Setup, settings: RoutingSettings) -> _Solution:
+    """Build the planning problem, solve it; also return what persisting needs."""
+    timeline, day = setup.timeline, setup.timeline.day
+    closed = [c for c in setup.candidates if c.appointment is None and _closed(c.store, day)]
+    open_ = [c for c in setup.candidates if c not in closed]
+    blocking = [c for c in closed if c.mandatory]
+    if blocking:
+        raise _infeasible_closed(blocking, day)
+    dwell = _dwell_minutes(session, [c.store for c in open_], settings)
+    problems = _open_problems(session, [c.store.id for c in open_])
+    stops, windows_by_code = _stops(open_, timeline, dwell, problems)
     points: list[_Point] = [_Point(c.store.lat, c.store.lon) for c in open_]
     start = _endpoint_point(session, setup.rep, setup.start, "start")
     end = _endpoint_point(session, setup.rep, setup.end, "end")
