@@ -581,8 +581,12 @@ def _store_problem(c: Candidate, reason: str, message: str) -> dict[str, Any]:
     }
 
 
+def _closed_message(c: Candidate, day: date) -> str:
+    return f"{c.store.code}: closed on {day:%A}s"
+
+
 def _infeasible_closed(blocking: list[Candidate], day: date) -> RouteInfeasible:
-    messages = [f"{c.store.code}: closed on {day:%A}s" for c in blocking]
+    messages = [_closed_message(c, day) for c in blocking]
     return RouteInfeasible(
         "Mandatory stops cannot all be served: " + "; ".join(messages),
         problems=(),
@@ -594,6 +598,56 @@ def _infeasible_closed(blocking: list[Candidate], day: date) -> RouteInfeasible:
 
 def _window_used(windows: list[Window], index: int | None) -> Window | None:
     return None if index is None else windows[index]
+
+
+def _stop_rows(solution: _Solution, timeline: Timeline) -> list[RoutePlanStop]:
+    rows = []
+    for position, stop in enumerate(solution.plan.stops, start=1):
+        c = solution.by_code[stop.stop_id]
+        window = _window_used(solution.windows[stop.stop_id], stop.window_index)
+        minutes, source = solution.dwell[c.store.id]
+        rows.append(
+            RoutePlanStop(
+                position=position,
+                store=c.store,
+                arrival=timeline.instant(stop.arrival),
+                wait_s=stop.wait,
+                service_start=timeline.instant(stop.service_start),
+                departure=timeline.instant(stop.departure),
+                travel_from_previous_s=stop.travel_from_previous,
+                distance_from_previous_m=stop.distance_from_previous,
+                window_kind=None if window is None else window.kind,
+                window_start=None if window is None else window.start,
+                window_end=None if window is None else window.end,
+                dwell_minutes=minutes,
+                dwell_source=source,
+                mandatory=c.mandatory,
+                priority=c.priority,
+                reasons=c.reasons,
+                appointment_at=c.appointment,
+            )
+        )
+    return rows
+
+
+def _drop_rows(solution: _Solution, day: date) -> list[RoutePlanDrop]:
+    """Stores closed that day first, then the solver's drops, each with its reason."""
+    drops = [(c, CLOSED_THAT_DAY, _closed_message(c, day)) for c in solution.closed]
+    drops += [
+        (solution.by_code[d.stop_id], d.reason.value, d.message) for d in solution.plan.dropped
+    ]
+    return [
+        RoutePlanDrop(
+            position=position,
+            store=c.store,
+            reason=reason,
+            message=message,
+            mandatory=c.mandatory,
+            priority=c.priority,
+            appointment_at=c.appointment,
+        )
+        for position, (c, reason, message) in enumerate(drops, start=1)
+    ]
 
 
 def _persist(
@@ -665,46 +719,8 @@ def _persist(
         done_store_ids=[] if replan is None else sorted(str(i) for i in replan.done_store_ids),
         skipped_store_ids=[] if replan is None else [str(s.store_id) for s in replan.skipped],
     )
-    by_code = solution.by_code
-    for position, stop in enumerate(solved.stops, start=1):
-        c = by_code[stop.stop_id]
-        window = _window_used(solution.windows[stop.stop_id], stop.window_index)
-        minutes, source = solution.dwell[c.store.id]
-        plan.stops.append(
-            RoutePlanStop(
-                position=position,
-                store=c.store,
-                arrival=timeline.instant(stop.arrival),
-                wait_s=stop.wait,
-                service_start=timeline.instant(stop.service_start),
-                departure=timeline.instant(stop.departure),
-                travel_from_previous_s=stop.travel_from_previous,
-                distance_from_previous_m=stop.distance_from_previous,
-                window_kind=None if window is None else window.kind,
-                window_start=None if window is None else window.start,
-                window_end=None if window is None else window.end,
-                dwell_minutes=minutes,
-                dwell_source=source,
-                mandatory=c.mandatory,
-                priority=c.priority,
-                reasons=c.reasons,
-                appointment_at=c.appointment,
-            )
-        )
-    drops = [(c, CLOSED_THAT_DAY, f"{c.store.code}: closed on {day:%A}s") for c in solution.closed]
-    drops += [(by_code[d.stop_id], d.reason.value, d.message) for d in solved.dropped]
-    for position, (c, reason, message) in enumerate(drops, start=1):
-        plan.drops.append(
-            RoutePlanDrop(
-                position=position,
-                store=c.store,
-                reason=reason,
-                message=message,
-                mandatory=c.mandatory,
-                priority=c.priority,
-                appointment_at=c.appointment,
-            )
-        )
+    plan.stops = _stop_rows(solution, timeline)
+    plan.drops = _drop_rows(solution, day)
     session.add(plan)
     session.flush()
     return plan
