@@ -440,3 +440,16 @@ def test_automatic_choice_adds_mandatory_and_booked_stores(client, auth, make, t
     stops = {s["store"]["id"]: s for s in rv.json["stops"]}
     assert set(stops) == {str(seen[0].id), str(seen[1].id)}
     assert all(s["mandatory"] for s in stops.values())
+
+
+def test_a_mandatory_store_closed_that_day_is_422(client, auth, team, make):
+    rep = team["rep"]
+    sundays = ring_store(
+        make, rep, 9, opening_hours=[{"weekday": 6, "start": "09:00", "end": "17:00"}]
+    )
+    body = plan_body(rep, [sundays, team["stores"][0]], mandatory_store_ids=[str(sundays.id)])
+    rv = post_plan(client, auth, rep, body)
+    assert rv.status_code == 422
+    assert [(s["store_id"], s["reason"]) for s in rv.json["stores"]] == [
+        (str(sundays.id), "closed-that-day")
+    ]
