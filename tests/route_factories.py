@@ -12,7 +12,8 @@ from fieldsales.db.models import RoutePlan, Store, User
 from fieldsales.domain.routing import GreatCircleTravelTimes
 from fieldsales.domain.routing.plans import EndpointKind
 from fieldsales.domain.types import Actor, Grade, Role
-from fieldsales.services.routes import DayRequest, Endpoint, RoutingSettings, plan_day
+from fieldsales.services.route_inputs import DayRequest, Endpoint, RoutingSettings
+from fieldsales.services.routes import plan_day
 from tests.factories import Factory
 
 DAY = date(2026, 11, 18)  # a Wednesday (weekday 2)

@@ -18,13 +18,8 @@ from fieldsales.domain.types import Role
 from fieldsales.extensions import PROBLEM_CONTENT_TYPE as PROBLEM
 from fieldsales.extensions import Blueprint, SelectPage, require_roles
 from fieldsales.services import routes
-from fieldsales.services.routes import (
-    DayRequest,
-    Endpoint,
-    ReplanRequest,
-    RoutingSettings,
-    SkippedStop,
-)
+from fieldsales.services.route_inputs import DayRequest, Endpoint, RoutingSettings
+from fieldsales.services.routes import ReplanRequest, SkippedStop
 from fieldsales.services.travel_times import OsrmTravelTimes
 from schemas.common import ProblemSchema as ProblemDetailsSchema
 from schemas.route_plans import (

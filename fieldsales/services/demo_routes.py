@@ -15,7 +15,8 @@ from fieldsales.domain.errors import RouteInfeasible
 from fieldsales.domain.routing import GreatCircleTravelTimes
 from fieldsales.domain.routing.plans import EndpointKind
 from fieldsales.domain.types import Actor, Role
-from fieldsales.services.routes import DayRequest, Endpoint, RoutingSettings, plan_day
+from fieldsales.services.route_inputs import DayRequest, Endpoint, RoutingSettings
+from fieldsales.services.routes import plan_day
 
 DEMO_TIME_LIMIT_MS = 40
 HOME = Endpoint(EndpointKind.HOME)
