@@ -1,6 +1,6 @@
 """Route-planning benchmark: our planner next to the plain engines, in one run.
 
-    python -m bench.routes [--ortools-ms 1000] [--days 8] [--time-limit-ms 150]
+    python -m bench.routes [--ortools-ms 1000] [--days 8] [--time-limit-ms 150] [--api-days 4]
 
 Sets:
 - Dumas n20 + n40 (50 TSPTW instances, proven optima from Traveltime_Bounds.csv), read from
@@ -8,6 +8,8 @@ Sets:
 - Generated rep days with 15, 25 and 40 stores in a 30 x 30 km city (see `rep_day`). There is
   no published optimum: "optimal" means equal to the best plan any solver found, including a
   longer OR-Tools run seeded with that best plan (served priority first, then travel).
+
+Then the 40-store realistic day through the HTTP API on PostgreSQL (bench/route_api.py).
 
 Solvers: "planner" is `plan_route` (VROOM, insertion, exact label-setting search); "vroom" is
 plain VROOM (exploration 3, 2 threads); "ortools" is plain OR-Tools routing (PATH_CHEAPEST_ARC
@@ -25,6 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import route_api
 from fieldsales.domain.errors import RouteInfeasible
 from fieldsales.domain.routing import (
     BreakRule,
@@ -322,6 +325,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ortools-ms", type=int, default=1000, help="plain OR-Tools budget")
     parser.add_argument("--reference-ms", type=int, default=2000, help="best-known run (days)")
     parser.add_argument("--days", type=int, default=8, help="generated days per size")
+    parser.add_argument(
+        "--api-days", type=int, default=4, help="days per demo rep through the HTTP API (0: skip)"
+    )
     args = parser.parse_args(argv)
     rows: dict[tuple[str, str], Row] = {}
     started = time.perf_counter()
@@ -347,6 +353,9 @@ def main(argv: list[str] | None = None) -> None:
             _score(rows, f"day-{size}", outcomes, top.priority, top.travel)
     print_table(rows)
     print(f"\n(wall time {time.perf_counter() - started:.0f} s)")
+    if args.api_days > 0:
+        print()
+        route_api.print_table(route_api.run(args.api_days))
 
 
 if __name__ == "__main__":

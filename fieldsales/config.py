@@ -79,6 +79,22 @@ class DefaultConfig:
     # Coverage report: visits each rep is expected to make per week (Mon–Fri).
     VISITS_PER_WEEK_TARGET = 80
 
+    # Route planning. Travel: great circle x circuity / speed, per store region if listed
+    # ({"north": {"speed_kmh": 20, "circuity_factor": 1.4}}); with ROUTE_OSRM_URL set, any
+    # OSRM-compatible table service, falling back to the estimate (recorded on the plan).
+    ROUTE_SPEED_KMH = 25.0
+    ROUTE_CIRCUITY_FACTOR = 1.3
+    ROUTE_TRAVEL_BY_REGION: dict[str, dict[str, float]] = {}
+    ROUTE_OSRM_URL: str | None = None
+    ROUTE_OSRM_PROFILE = "driving"
+    ROUTE_OSRM_TIMEOUT_S = 2.0
+    ROUTE_TIME_LIMIT_MS = 60  # solver budget per plan; see the route-plans design notes
+    ROUTE_MAX_STOPS = 60  # automatic choice: at most this many stores considered
+    # Dwell: the median of a store's last ROUTE_DWELL_RECENT_VISITS visit durations once it
+    # has ROUTE_DWELL_MIN_VISITS of them, else the store's dwell setting.
+    ROUTE_DWELL_MIN_VISITS = 5
+    ROUTE_DWELL_RECENT_VISITS = 10
+
     # Check-ins are stored whatever the position, but flagged beyond these.
     CHECKIN_MAX_ACCURACY_M = 100
     CHECKIN_MAX_FIX_AGE_S = 120

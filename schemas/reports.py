@@ -64,6 +64,17 @@ class EveningVisitSchema(BaseSchema):
     payments_total = Money()
 
 
+class TomorrowStopSchema(BaseSchema):
+    position = fields.Integer()
+    store = fields.Nested(StoreRefSchema)
+    service_start = fields.AwareDateTime()
+    departure = fields.AwareDateTime()
+    mandatory = fields.Boolean()
+    appointment_at = fields.AwareDateTime(allow_none=True)
+    plan_id = fields.UUID()
+    plan_version = fields.Integer()
+
+
 class EveningReportSchema(BaseSchema):
     rep = fields.Nested(RepRefSchema)
     day = fields.Date()
@@ -84,7 +95,8 @@ class EveningReportSchema(BaseSchema):
     )
     payments = fields.List(fields.Nested(PaymentSchema))
     tomorrow_plan = fields.List(
-        fields.Dict(), metadata={"description": "Tomorrow's stops, once route plans exist"}
+        fields.Nested(TomorrowStopSchema),
+        metadata={"description": "The stops of the rep's current route plan for the next day"},
     )
 
 

@@ -14,6 +14,7 @@ from fieldsales.api import (
     promotions,
     reorders,
     reports,
+    route_plans,
     scorecards,
     stores,
     sync,
@@ -43,6 +44,7 @@ BLUEPRINTS = (
     reorders.blp,
     webhooks.blp,
     scorecards.blp,
+    route_plans.blp,
 )
 
 

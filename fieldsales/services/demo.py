@@ -41,6 +41,7 @@ from fieldsales.domain.types import GiftAllocation, Grade, PaymentTerms, Role
 from fieldsales.security import hash_password
 from fieldsales.services.demo_history import load_visit_history
 from fieldsales.services.demo_reorders import load_demo_reorders
+from fieldsales.services.demo_routes import load_demo_plans
 
 CITY_TIMEZONE = "Asia/Shanghai"
 CENTRE = (31.2304, 121.4737)  # People's Square
@@ -322,7 +323,9 @@ def load_demo(session: Session, *, seed: int, today: date, store_count: int = 42
     # Orders as of the start of today (UTC): the history ends before today.
     start_of_today = datetime.combine(today, time(0), tzinfo=UTC)
     orders = load_demo_reorders(session, seed=seed, now=start_of_today)
-    return f"{summary(city, seed=seed)}\n{history}\n{orders}"
+    # Plans after orders: pending reorders raise a store's priority.
+    plans = load_demo_plans(session, today=today)
+    return f"{summary(city, seed=seed)}\n{history}\n{orders}\n{plans}"
 
 
 def build_demo_city(*, seed: int, today: date, store_count: int = 420) -> DemoCity:

@@ -209,15 +209,20 @@ def _promotion_filter(stmt: Select[Any], args: Mapping[str, Any]) -> Select[Any]
 def promotion_applies_to_store(store_id: uuid.UUID) -> Any:
     """Listed explicitly, or aimed at the store's grade or region, or aimed at nobody in
     particular (then it runs everywhere)."""
-    store = select(Store).where(Store.id == store_id).subquery()
+    return promotion_applies(select(Store).where(Store.id == store_id).subquery().c)
+
+
+def promotion_applies(store: Any) -> Any:
+    """`promotion_applies_to_store` for any store columns (`store.id`, `.grade`, `.region`):
+    the Store entity itself, so one query can count promotions for many stores."""
     listed = exists().where(
-        promotion_stores.c.promotion_id == Promotion.id, promotion_stores.c.store_id == store_id
+        promotion_stores.c.promotion_id == Promotion.id, promotion_stores.c.store_id == store.id
     )
     by_target = exists().where(
         PromotionTarget.promotion_id == Promotion.id,
         or_(
-            and_(PromotionTarget.kind == "grade", PromotionTarget.value == store.c.grade),
-            and_(PromotionTarget.kind == "region", PromotionTarget.value == store.c.region),
+            and_(PromotionTarget.kind == "grade", PromotionTarget.value == store.grade),
+            and_(PromotionTarget.kind == "region", PromotionTarget.value == store.region),
         ),
     )
     untargeted = and_(

@@ -6,7 +6,7 @@ What is loaded, and why (issue 6, "use what the product knows"):
 - the lines still on order with the store's dealer (already on order);
 - the dealer's order lines of the last 180 days at every store (its real lead times and
   short-shipping: `profile_dealer`);
-- the store's next expected visit (route plan via `planned_next_visits`, else the grade's
+- the store's next expected visit (the current route plan, else the grade's
   visit frequency) and its record of skipped visits (the review period's spread);
 - promotions announced for the store and product (master data);
 - for a product with little history, its sell rate at stores of the same grade (prior).
@@ -20,7 +20,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,6 +45,7 @@ from fieldsales.domain import reorder as rd
 from fieldsales.domain.errors import InvalidInput
 from fieldsales.domain.reorder.workflow import OPEN, RequestStatus
 from fieldsales.services.master import prices_in_force, promotion_applies_to_store
+from fieldsales.services.route_calendar import next_planned_visit_dates
 
 HISTORY_DAYS = 180  # counts, deliveries, dealer lines and visit record looked at
 PROMOTION_LOOKAHEAD_DAYS = 120  # promotions that may fall in a horizon
@@ -91,16 +92,6 @@ class StorePrompts:
     next_visit_on: date
 
 
-def planned_next_visits(
-    session: Session, store_ids: Iterable[uuid.UUID], after: date
-) -> dict[uuid.UUID, date]:
-    """The first planned visit after `after` for each store that has a route plan.
-
-    Seam: route plans arrive with the route-plans issue, whose `next_planned_visit_dates`
-    feeds this at merge; until then no store has a plan and the grade frequency is used."""
-    return {}
-
-
 def _store_now(store: Store, now: datetime) -> datetime:
     return now.astimezone(ZoneInfo(store.timezone))
 
@@ -122,7 +113,9 @@ def visit_outlook(
         .scalar_subquery()
     )
     visits_made, visits_skipped = session.execute(select(made, skipped)).one()
-    planned = planned_next_visits(session, [store.id], today).get(store.id)
+    # The visit being made today is not the next one: look from the store's next midnight.
+    tomorrow = datetime.combine(today + timedelta(days=1), time(0), ZoneInfo(store.timezone))
+    planned = next_planned_visit_dates(session, [store.id], after=tomorrow).get(store.id)
     return rd.VisitOutlook(
         next_visit_on=planned or today + timedelta(days=interval),
         source=rd.VisitPlanSource.ROUTE_PLAN if planned else rd.VisitPlanSource.GRADE_FREQUENCY,

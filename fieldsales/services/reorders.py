@@ -592,16 +592,27 @@ def request_detail(session: Session, actor: Actor, request_id: uuid.UUID) -> Reo
     return request
 
 
+# Requests not yet delivered, held ones too: the rep must chase them.
+PENDING = (*OPEN, RequestStatus.HELD)
+
+
 def pending_for_store(session: Session, store_id: uuid.UUID) -> list[ReorderRequest]:
-    """Requests of a store not yet delivered (held ones too: the rep must chase them)."""
+    """Requests of a store still pending (see PENDING), oldest first, with their lines."""
     return list(
         session.scalars(
             select(ReorderRequest)
-            .where(
-                ReorderRequest.store_id == store_id,
-                ReorderRequest.status.in_([*OPEN, RequestStatus.HELD]),
-            )
+            .where(ReorderRequest.store_id == store_id, ReorderRequest.status.in_(PENDING))
             .order_by(ReorderRequest.recorded_at, ReorderRequest.id)
             .options(selectinload(ReorderRequest.lines))
         )
     )
+
+
+def pending_counts(session: Session, store_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """How many pending requests each store has, in one query (stores with none absent)."""
+    rows = session.execute(
+        select(ReorderRequest.store_id, func.count())
+        .where(ReorderRequest.store_id.in_(store_ids), ReorderRequest.status.in_(PENDING))
+        .group_by(ReorderRequest.store_id)
+    )
+    return {store_id: count for store_id, count in rows}

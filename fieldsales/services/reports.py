@@ -1,8 +1,10 @@
 """Reports filled from the visit records: a rep's evening report, a supervisor's team day,
 and coverage (stores overdue for their grade, visits per rep per week against target).
 
-Until route plans exist, "planned" means what the records say: visits checked in as planned
-plus planned stops recorded as skipped. `planned_stores` is the seam route plans replace."""
+"Planned" comes from the day's route plan when the rep has one (its current version, plus
+stores of earlier versions that were done or skipped before a re-plan left them out);
+without a plan it is what the records say: visits checked in as planned plus planned stops
+recorded as skipped."""
 
 from __future__ import annotations
 
@@ -30,12 +32,22 @@ from fieldsales.domain.visits import (
     week_start,
     weeks_back,
 )
-from fieldsales.services import scope
+from fieldsales.services import routes, scope
 
 
-def planned_stores(visits: Iterable[Visit], skipped: Iterable[SkippedVisit]) -> set[uuid.UUID]:
-    """The stores on a rep's plan for a day. Seam: route plans will answer this from the
-    day's plan; until then a planned check-in or a skipped planned stop is the evidence."""
+def planned_stores(
+    visits: Iterable[Visit],
+    skipped: Iterable[SkippedVisit],
+    plan: tuple[set[uuid.UUID], set[uuid.UUID]] | None = None,
+) -> set[uuid.UUID]:
+    """The stores on a rep's plan for a day. With a route plan (`plan` = stores on its
+    current version, stores on any version): the current version's stores, plus those an
+    earlier version had that were visited or skipped (a re-plan leaves them out). Without
+    one, a planned check-in or a skipped planned stop is the evidence."""
+    handled = {v.store_id for v in visits} | {s.store_id for s in skipped}
+    if plan is not None:
+        current, every = plan
+        return current | (every & handled)
     return {v.store_id for v in visits if v.planned} | {s.store_id for s in skipped}
 
 
@@ -102,6 +114,7 @@ def evening_report(
         )
     )
     skipped = _day_skipped(session, [rep.id], day)
+    plan = routes.planned_day_stores(session, [rep.id], day).get(rep.id)
     # Resolutions on this store-local day, possibly of problems raised on earlier days.
     around = (day - timedelta(days=1), day + timedelta(days=2))
     solved = [
@@ -137,7 +150,7 @@ def evening_report(
         "day": day,
         "summary": {
             "visits": summary.visits,
-            "planned_stores": len(planned_stores(visits, skipped)),
+            "planned_stores": len(planned_stores(visits, skipped, plan)),
             "skipped": len(skipped),
             "first_check_in": summary.first_check_in,
             "last_check_out": summary.last_check_out,
@@ -171,8 +184,28 @@ def evening_report(
         "still_open": [p for p in raised if p.status is ProblemStatus.OPEN],
         "help_needed": help_needed,
         "payments": payments,
-        "tomorrow_plan": [],  # seam: filled from tomorrow's route plan once route plans exist
+        "tomorrow_plan": _tomorrow_plan(session, rep.id, day + timedelta(days=1)),
     }
+
+
+def _tomorrow_plan(session: Session, rep_id: uuid.UUID, day: date) -> list[dict[str, Any]]:
+    """The stops of the rep's current plan for the next day, in driving order."""
+    plan = routes.latest_plan(session, rep_id, day)
+    if plan is None:
+        return []
+    return [
+        {
+            "position": s.position,
+            "store": _store_ref(s.store),
+            "service_start": s.service_start,
+            "departure": s.departure,
+            "mandatory": s.mandatory,
+            "appointment_at": s.appointment_at,
+            "plan_id": plan.id,
+            "plan_version": plan.number,
+        }
+        for s in plan.stops
+    ]
 
 
 def _midnight(day: date) -> datetime:
@@ -206,12 +239,13 @@ def team_day(
     skipped_by_rep: dict[uuid.UUID, list[SkippedVisit]] = defaultdict(list)
     for s in _day_skipped(session, rep_ids, day):
         skipped_by_rep[s.rep_id].append(s)
+    plans = routes.planned_day_stores(session, rep_ids, day)
 
     rows = []
     for rep in reps:
         visits, skipped = visits_by_rep[rep.id], skipped_by_rep[rep.id]
         summary = summarize_day(_spans(visits))
-        planned = planned_stores(visits, skipped)
+        planned = planned_stores(visits, skipped, plans.get(rep.id))
         rows.append(
             {
                 "rep": rep,
@@ -221,7 +255,7 @@ def team_day(
                 "open_visits": summary.open_visits,
                 "planned": len(planned),
                 "planned_done": len({v.store_id for v in visits if v.store_id in planned}),
-                "unplanned": sum(not v.planned for v in visits),
+                "unplanned": _unplanned(visits, planned, has_plan=rep.id in plans),
                 "in_stores_s": summary.in_stores_s,
                 "between_stores_s": summary.between_stores_s,
                 "flagged_check_ins": [
@@ -240,6 +274,13 @@ def team_day(
             }
         )
     return {"day": day, "team_id": team_id, "reps": rows}
+
+
+def _unplanned(visits: list[Visit], planned: set[uuid.UUID], *, has_plan: bool) -> int:
+    """Visits off the plan: with a route plan, to stores not on it; else as checked in."""
+    if has_plan:
+        return sum(v.store_id not in planned for v in visits)
+    return sum(not v.planned for v in visits)
 
 
 # --- coverage ----------------------------------------------------------------------------

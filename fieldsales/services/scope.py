@@ -15,6 +15,8 @@ Problems also belong to the store: a rep or supervisor sees the open problems of
 they cover, whoever raised them.
 Photos follow their visit's rep: a rep their own, a supervisor their teams' reps', an admin
 all, a dealer user none (the dealer scorecard shows its evidence separately).
+Route plans follow their rep like visits: a rep their own, a supervisor their teams' reps',
+an admin all, a dealer user none.
 Catalogue data (products, prices, promotions) is visible to every signed-in user.
 Reorder requests: a rep their own, a supervisor their teams' reps', an admin all, a dealer
 user those sent to its dealer (not those still held by the credit gate).
@@ -39,6 +41,7 @@ from fieldsales.db.models import (
     Product,
     Promotion,
     ReorderRequest,
+    RoutePlan,
     SkippedVisit,
     StockCount,
     Store,
@@ -181,6 +184,7 @@ RULES: dict[type, Rule] = {
     Visit: _visits,
     Photo: _rep_owned(Photo.rep_id),
     SkippedVisit: _rep_owned(SkippedVisit.rep_id),
+    RoutePlan: _rep_owned(RoutePlan.rep_id),
     VisitPurpose: _in_visible_visit(VisitPurpose),
     Observation: _in_visible_visit(Observation),
     StockCount: _in_visible_visit(StockCount),

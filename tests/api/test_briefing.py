@@ -20,8 +20,8 @@ from fieldsales.services.briefing import store_briefing
 # promotions, their gifts and products (3) + last payment (1) + pending reorder requests
 # and their lines (2) + reorder prompts: the store's counts, deliveries, open lines,
 # products, prices, promotions and their products, peers' counts and deliveries, visit
-# record, dealer history (11) = 25.
-MAX_STATEMENTS = 25
+# record, next planned visit, dealer history (12) = 26.
+MAX_STATEMENTS = 26
 
 
 @pytest.fixture

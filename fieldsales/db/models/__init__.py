@@ -22,6 +22,7 @@ from fieldsales.db.models.reorders import (
     ReorderRequestLine,
     WebhookDelivery,
 )
+from fieldsales.db.models.routes import RoutePlan, RoutePlanDrop, RoutePlanStop
 from fieldsales.db.models.scorecards import ScorecardWeight, StoredScorecard
 from fieldsales.db.models.visits import (
     IdempotencyKey,
@@ -52,6 +53,9 @@ __all__ = [
     "Photo",
     "PhotoReview",
     "Problem",
+    "RoutePlan",
+    "RoutePlanDrop",
+    "RoutePlanStop",
     "SkippedVisit",
     "StockCount",
     "Training",
