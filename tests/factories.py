@@ -113,8 +113,10 @@ class Factory:
             "name": f"Store {i}",
             "address": f"{i} Market Street",
             "region": "north",
-            "lat": 31.2 + i * 1e-4,
-            "lon": 121.4 + i * 1e-4,
+            # A metre apart: distinct, yet ~10 km from the first even after a whole suite's
+            # worth of stores, so no route test depends on how many tests ran before it.
+            "lat": 31.2 + i * 1e-5,
+            "lon": 121.4 + i * 1e-5,
             "timezone": "Asia/Shanghai",
             "grade": Grade.B,
             "owner_windows": [{"weekday": 0, "start": "09:00", "end": "09:30"}],

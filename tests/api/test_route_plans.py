@@ -303,6 +303,20 @@ def test_replan_plans_the_rest_of_the_day_and_records_skips(client, auth, team, 
     assert again.status_code == 409
 
 
+def test_replan_from_too_far_to_get_home_in_time_is_a_422_naming_no_store(client, auth, team):
+    """From 150 km away at 17:00 not even an empty rest of the day gets the rep home by
+    18:00: the request is at fault, not a store."""
+    rep, stores = team["rep"], team["stores"]
+    first = post_plan(client, auth, rep, plan_body(rep, stores[:2])).json
+    body = {"position": {"lat": 32.2, "lon": 122.4}, "at": iso(shanghai(17))}
+    rv = client.post(f"{URL}/{first['id']}/replan", json=body, headers=auth.headers(rep))
+    assert rv.status_code == 422, rv.json
+    assert rv.mimetype == "application/problem+json"
+    assert rv.json["type"] == "/problems/route-infeasible"
+    assert rv.json["stores"] == []
+    assert "latest return" in rv.json["detail"]
+
+
 def test_replan_takes_checked_in_stores_as_done(client, auth, team, make):
     rep, stores = team["rep"], team["stores"]
     first = post_plan(client, auth, rep, plan_body(rep, stores[:3])).json

@@ -77,6 +77,8 @@ def plan_route(
     interrupted (a few ms)."""
     deadline = time.perf_counter() + time_limit_ms / 1000
     model = compile_problem(problem)
+    if timeline(model, []) is None:
+        raise _day_cannot_work()
     booked = [n for n in model.stop_nodes if problem.stops[n - 1].appointment is not None]
     reach = _Reach(model)
     set_aside = _unservable_alone(model, reach)
@@ -403,6 +405,17 @@ def _mandatory_do_not_fit(
         for n in mandatory
     )
     return _infeasible(list(problems))
+
+
+def _day_cannot_work() -> RouteInfeasible:
+    # Every route contains the empty one's legs, so no store can be the culprit: the request's
+    # start, end, hours or break are.
+    return RouteInfeasible(
+        "Not even a day with no stops works: from the start at the day's start, the end cannot "
+        "be reached by the latest return (with the break, if any). Move the end, the start "
+        "time or the latest return.",
+        problems=(),
+    )
 
 
 def _infeasible(problems: list[DroppedStop]) -> RouteInfeasible:
