@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -87,6 +89,21 @@ def test_routes_cli_prints_the_tour_as_json():
     assert set(answer) == {"tour", "travel_time", "feasible", "elapsed_ms"}
     assert answer["feasible"] is True and answer["travel_time"] == 378
     assert answer["tour"][0] == answer["tour"][-1] == 0 and len(answer["tour"]) == 22
+
+
+def test_flask_routes_solve_tsptw_runs_from_the_command_line():
+    """`flask routes` is ours (an entry point replaces Flask's built-in URL listing)."""
+    path = TSPTW / "Dumas" / "n20w20.001.txt"
+    flask = Path(sys.executable).with_name("flask")
+    done = subprocess.run(
+        [str(flask), "--app", "app", "routes", "solve-tsptw", str(path), "--time-limit-ms", "100"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["travel_time"] == 378
 
 
 def test_routes_cli_reports_an_unreadable_instance(tmp_path):
