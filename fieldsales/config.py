@@ -111,6 +111,9 @@ class DefaultConfig:
     WEBHOOK_TIMEOUT_S = 5.0
     WEBHOOK_BACKOFF_BASE_S = 10.0
     WEBHOOK_BACKOFF_MAX_S = 3600.0
+    # Loopback, private and link-local webhook URLs are refused (SSRF) unless this is on
+    # (a dealer's test receiver on the same machine, in development and the tests).
+    WEBHOOK_ALLOW_PRIVATE_HOSTS = False
     # Dealer scorecards: the calendar (IANA zone) whose weeks, months and quarters they cover.
     SCORECARD_TIMEZONE = "Asia/Shanghai"
 

@@ -86,6 +86,8 @@ def app(engine: Engine, s3_server: S3Settings) -> Flask:
             "S3_SECRET_ACCESS_KEY": s3_server.secret_access_key,
             "S3_ADDRESSING_STYLE": s3_server.addressing_style,
             "S3_BUCKET": "fieldsales-app-test",
+            # The webhook tests run a real receiver on loopback.
+            "WEBHOOK_ALLOW_PRIVATE_HOSTS": True,
         }
     )
     with application.app_context():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 
 from fieldsales import db
@@ -44,7 +45,8 @@ class DealerWebhooks(MethodView):
         The secret is returned here only."""
         actor = current_actor()
         webhooks.check_access(db.session, actor, dealer_id)
-        hook = webhooks.register(db.session, actor, dealer_id, data)
+        settings = webhooks.delivery_settings(current_app.config)
+        hook = webhooks.register(db.session, actor, dealer_id, data, settings)
         db.session.commit()
         return hook
 

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
+import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from sqlalchemy import Select, select
@@ -31,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from fieldsales.db.models import Dealer, DealerWebhook, ReorderRequest, WebhookDelivery
 from fieldsales.db.models.mixins import utcnow
-from fieldsales.domain.errors import NotFound, PermissionDenied
+from fieldsales.domain.errors import InvalidInput, NotFound, PermissionDenied
 from fieldsales.domain.types import Actor, Role
 from fieldsales.services import scope
 
@@ -48,6 +51,8 @@ class DeliverySettings:
     backoff_base_s: float = 10.0  # first retry after this, doubling each time
     backoff_max_s: float = 3600.0  # … up to this
     batch: int = 100  # rows per drain pass
+    # Off in production: a dealer's URL must not reach our own network (SSRF).
+    allow_private_hosts: bool = False
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -70,6 +75,33 @@ def backoff_s(attempts: int, settings: DeliverySettings) -> float:
     return float(min(settings.backoff_max_s, settings.backoff_base_s * 2 ** max(0, attempts - 1)))
 
 
+# --- destinations ---------------------------------------------------------------------------
+
+
+def private_addresses(url: str) -> list[str]:
+    """The addresses of the URL's host that are not public internet addresses (loopback,
+    private, link-local such as cloud metadata, reserved). A host that does not resolve has
+    none: it is checked again at every delivery."""
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return []
+    found = {str(info[4][0]) for info in infos}
+    return sorted(a for a in found if not ipaddress.ip_address(a.split("%")[0]).is_global)
+
+
+def check_destination(url: str, settings: DeliverySettings) -> None:
+    if settings.allow_private_hosts:
+        return
+    private = private_addresses(url)
+    if private:
+        raise InvalidInput(
+            "The webhook URL points at a private or local address.",
+            errors=[{"path": "json.url", "message": f"Not a public address: {', '.join(private)}"}],
+        )
+
+
 # --- registration --------------------------------------------------------------------------
 
 
@@ -90,8 +122,13 @@ def webhooks_stmt(dealer_id: uuid.UUID) -> Select[Any]:
 
 
 def register(
-    session: Session, actor: Actor, dealer_id: uuid.UUID, data: dict[str, Any]
+    session: Session,
+    actor: Actor,
+    dealer_id: uuid.UUID,
+    data: dict[str, Any],
+    settings: DeliverySettings,
 ) -> DealerWebhook:
+    check_destination(data["url"], settings)
     hook = DealerWebhook(
         dealer_id=dealer_id,
         url=data["url"],
@@ -189,14 +226,19 @@ def attempt(
     }
     delivery.attempts += 1
     delivery.last_attempt_at = now
-    try:
-        response = post(hook.url, data=body, headers=headers, timeout=settings.timeout_s)
-        delivery.last_status_code = response.status_code
-        ok = 200 <= response.status_code < 300
-        error = None if ok else f"HTTP {response.status_code}"
-    except requests.RequestException as exc:
-        ok, error = False, f"{type(exc).__name__}: {exc}"
-        delivery.last_status_code = None
+    delivery.last_status_code = None
+    # Checked at each attempt too: DNS may have changed since registration.
+    private = [] if settings.allow_private_hosts else private_addresses(hook.url)
+    if private:
+        ok, error = False, f"refused: {', '.join(private)} is not a public address"
+    else:
+        try:
+            response = post(hook.url, data=body, headers=headers, timeout=settings.timeout_s)
+            delivery.last_status_code = response.status_code
+            ok = 200 <= response.status_code < 300
+            error = None if ok else f"HTTP {response.status_code}"
+        except requests.RequestException as exc:
+            ok, error = False, f"{type(exc).__name__}: {exc}"
     if ok:
         delivery.delivered_at = now
         delivery.last_error = None
@@ -254,4 +296,5 @@ def delivery_settings(config: Any) -> DeliverySettings:
         timeout_s=float(config["WEBHOOK_TIMEOUT_S"]),
         backoff_base_s=float(config["WEBHOOK_BACKOFF_BASE_S"]),
         backoff_max_s=float(config["WEBHOOK_BACKOFF_MAX_S"]),
+        allow_private_hosts=bool(config["WEBHOOK_ALLOW_PRIVATE_HOSTS"]),
     )

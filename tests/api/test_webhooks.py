@@ -18,6 +18,9 @@ from fieldsales.domain.types import Role
 from fieldsales.services import webhooks
 from tests.reorder_factories import make_request, make_webhook, open_shop
 
+# The tests' receiver listens on loopback, which production settings refuse.
+LOCAL = webhooks.DeliverySettings(allow_private_hosts=True)
+
 SECRET = "a-long-enough-shared-secret"
 
 
@@ -102,13 +105,13 @@ def test_delivery_survives_the_receiver_being_down(client, auth, make, session, 
     assert first_retry == timedelta(seconds=10)
 
     later = row.next_attempt_at + timedelta(seconds=1)
-    assert webhooks.drain_due(session, now=later) == (0, 1)  # still down
+    assert webhooks.drain_due(session, now=later, settings=LOCAL) == (0, 1)  # still down
     session.commit()
     [row] = outbox(session)
     assert row.attempts == 2 and row.next_attempt_at - later == 2 * first_retry
 
     receiver.down = False
-    assert webhooks.drain_due(session, now=row.next_attempt_at) == (1, 0)
+    assert webhooks.drain_due(session, now=row.next_attempt_at, settings=LOCAL) == (1, 0)
     session.commit()
     [row] = outbox(session)
     assert row.delivered_at is not None and row.attempts == 3
@@ -123,7 +126,9 @@ def test_delivery_survives_the_receiver_being_down(client, auth, make, session, 
     assert event["data"]["id"] == created.json["id"]
     assert event["data"]["lines"][0]["quantity"] == 6
     # Delivered rows are not sent again.
-    assert webhooks.drain_due(session, now=row.next_attempt_at + timedelta(days=1)) == (0, 0)
+    assert webhooks.drain_due(
+        session, now=row.next_attempt_at + timedelta(days=1), settings=LOCAL
+    ) == (0, 0)
 
 
 def test_every_state_change_is_enqueued_with_the_change(client, auth, make, session, shop):
@@ -213,3 +218,38 @@ def test_a_bad_url_is_422(client, auth, shop):
         headers=auth.headers(shop.dealer_user),
     )
     assert rv.status_code == 422
+
+
+def test_a_webhook_to_a_private_address_is_refused_without_the_setting(client, auth, shop, app):
+    app.config["WEBHOOK_ALLOW_PRIVATE_HOSTS"] = False
+    for url in ("http://127.0.0.1:8080/hook", "http://169.254.169.254/latest", "http://10.0.0.5/x"):
+        rv = client.post(
+            f"/api/v1/dealers/{shop.dealer.id}/webhooks",
+            json={"url": url},
+            headers=auth.headers(shop.dealer_user),
+        )
+        assert rv.status_code == 422, (url, rv.json)
+        assert rv.json["errors"][0]["path"] == "json.url"
+
+
+def test_a_delivery_to_a_private_address_is_not_sent_and_is_retried(
+    client, auth, make, session, shop, receiver
+):
+    """Checked again at each delivery (DNS can change after registration): not POSTed,
+    kept with the reason, retried later."""
+    make_webhook(make, shop.dealer, receiver.url)
+    receiver.down = False
+    req = make_request(make, shop)
+    client.post(
+        f"/api/v1/reorder-requests/{req.id}/acknowledge",
+        json={},
+        headers=auth.headers(shop.dealer_user),
+    )
+    [row] = outbox(session)
+    posts_before = receiver.attempts
+    later = datetime.now(UTC) + timedelta(days=1)
+    assert webhooks.drain_due(session, now=later, settings=webhooks.DeliverySettings()) == (0, 1)
+    session.commit()
+    [row] = outbox(session)
+    assert row.delivered_at is None and "not a public address" in row.last_error
+    assert receiver.attempts == posts_before  # nothing was sent
