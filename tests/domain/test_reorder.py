@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from fieldsales.domain.reorder import (
@@ -733,6 +733,26 @@ def test_more_on_hand_never_orders_more(p, a, b):
     assert _plan(p, high).quantity <= _plan(p, low).quantity
 
 
+def _slow_plan(daily: float, uncertainty: float, case_pack: int) -> dict:
+    return {
+        "daily": daily,
+        "dispersion": 1.4826,
+        "uncertainty": uncertainty,
+        "case_pack": case_pack,
+        "on_order": 180,
+        "lead": {4: 1.0},
+        "review": 5,
+        "short": 0.0,
+        "measure": ServiceMeasure.FILL_RATE,
+    }
+
+
+# A mean so small that P(D <= k) rounds to 1 minus noise: the fill rate once came from
+# mean − s + sum P(D <= k), which cancelled to nothing and ordered 12 reaching 77 %.
+@example(_slow_plan(1e-12, 1.6387805566083018e-13, 6), 5)
+# Rate uncertainty far above the rate: most of the mean lies past the exact terms; the residual
+# was never worked off and the search ordered its limit, 200 010 units, reaching 90 %.
+@example({**_slow_plan(6.103515625e-05, 1.6937308303103156, 6), "lead": {1: 1.0}, "review": 1}, 7)
 @settings(max_examples=60, deadline=None)
 @given(plans, st.integers(0, 300))
 def test_quantity_is_the_fewest_cases_that_reach_the_target(p, on_hand):

@@ -34,7 +34,7 @@ class HorizonComponent:
     mean: float
     variance: float
     cumulative: tuple[float, ...]  # P(D <= k) for k = 0..; empty when approximated as normal
-    cumulative_sums: tuple[float, ...]  # sum of cumulative[:k] for k = 0..len(cumulative)
+    shortfalls: tuple[float, ...]  # E[(D − s)+] for s = 0..len(cumulative)
 
     def cdf(self, x: float) -> float:
         if x < 0:
@@ -52,11 +52,8 @@ class HorizonComponent:
         if self.mean <= 0:
             return 0.0
         stock = max(0, math.floor(x))
-        if self.cumulative:
-            # E[(D − s)+] = mean − s + sum over k < s of P(D <= k)
-            n = len(self.cumulative)
-            below = self.cumulative_sums[min(stock, n)] + max(0, stock - n)
-            return max(0.0, self.mean - stock + below)
+        if self.shortfalls:
+            return self.shortfalls[min(stock, len(self.shortfalls) - 1)]
         sd = math.sqrt(self.variance)
         z = (stock - self.mean) / sd
         density = math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
@@ -128,9 +125,11 @@ def horizon_demand(
                 for p in promotions
             )
         )
-        cumulative = _cumulative(mean, variance)
-        sums = tuple(itertools.accumulate(cumulative, initial=0.0)) if cumulative else ()
-        components.append(HorizonComponent(weight, days, mean, variance, cumulative, sums))
+        pmf = _pmf(mean, variance)
+        cumulative = tuple(min(total, 1.0) for total in itertools.accumulate(pmf))
+        components.append(
+            HorizonComponent(weight, days, mean, variance, cumulative, _shortfalls(pmf))
+        )
     return HorizonDemand(tuple(components))
 
 
@@ -161,8 +160,21 @@ def growth(trend: float, start_days: float, end_days: float) -> float:
     return rise / (trend * (end_days - start_days))
 
 
-def _cumulative(mean: float, variance: float) -> tuple[float, ...]:
-    """P(D <= k) of a negative binomial with this mean and variance (Poisson if not wider)."""
+def _shortfalls(pmf: Sequence[float]) -> tuple[float, ...]:
+    """E[(D − s)+] for s = 0..len(pmf), summed from the tail inwards.
+
+    Not as mean − s + sum of P(D <= k): with a tiny mean P(D <= k) is 1 − (a tail below the
+    rounding of 1), so that difference loses the whole tail and with it the fill rate.
+    """
+    if not pmf:
+        return ()
+    # P(D > k), then E[(D − s)+] = sum over k >= s of P(D > k).
+    survival = list(itertools.accumulate(reversed(pmf[1:]), initial=0.0))[::-1]
+    return tuple(itertools.accumulate(reversed(survival), initial=0.0))[::-1]
+
+
+def _pmf(mean: float, variance: float) -> tuple[float, ...]:
+    """P(D = k) of a negative binomial with this mean and variance (Poisson if not wider)."""
     if mean <= 0 or mean > EXACT_MAX_MEAN:
         return ()
     top = math.ceil(mean + TAIL_SDS * math.sqrt(variance)) + 1
@@ -175,10 +187,10 @@ def _cumulative(mean: float, variance: float) -> tuple[float, ...]:
         pmf, a, b = success**size, 1 - success, (1 - success) * size
     # Run past `top` until the tail is negligible: a skewed distribution with a tiny mean keeps
     # a tail that matters next to its mean, and a fill rate divides by that mean.
-    cumulative, total, k = [], 0.0, 0
+    probabilities, total, k = [], 0.0, 0
     while k < top or (total < 1 - TAIL_MASS and k < MAX_TERMS):
         total += pmf
-        cumulative.append(min(total, 1.0))
+        probabilities.append(pmf)
         pmf *= (a * k + b) / (k + 1)
         k += 1
-    return tuple(cumulative)
+    return tuple(probabilities)
