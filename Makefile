@@ -57,7 +57,7 @@ openapi: install
 	$(BIN)/flask --app app openapi write --format=yaml openapi.yaml
 
 openapi-check: install
-	$(BIN)/flask --app app openapi print --format=yaml | diff -u openapi.yaml -
+	tmp=$$(mktemp) && $(BIN)/flask --app app openapi write --format=yaml $$tmp && diff -u openapi.yaml $$tmp; rc=$$?; rm -f $$tmp; exit $$rc
 
 check: lint typecheck test openapi-check
 
