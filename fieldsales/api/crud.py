@@ -14,6 +14,7 @@ from marshmallow import Schema
 
 from fieldsales import db
 from fieldsales.auth import current_actor
+from fieldsales.db.models import Store
 from fieldsales.domain.types import Role
 from fieldsales.extensions import (
     Blueprint,
@@ -65,7 +66,12 @@ def register_crud(blp: Blueprint, spec: CrudSpec) -> None:
         @blp.response(200, spec.schema(many=True))
         @blp.paginate(SelectPage, page_size=50, max_page_size=500)
         def get(self, args: dict[str, Any]) -> Any:
-            stmt = scope.scoped(master.select_all(model), model, current_actor())
+            actor = current_actor()
+            if "store_id" in args:
+                # Filtering by a store you cannot see would tell you about it: 404, as for
+                # the store itself.
+                scope.get_visible(db.session, Store, args["store_id"], actor)
+            stmt = scope.scoped(master.select_all(model), model, actor)
             return resource.filter(stmt, args)
 
         @blp.doc(summary=f"Create a {spec.label}")

@@ -200,3 +200,19 @@ def test_a_write_in_a_visit_checks_scope_then_role_then_body(
         headers=auth.headers(getattr(world, who)),
     )
     assert rv.status_code == status, rv.json
+
+
+@pytest.mark.parametrize(("caller", "store", "status"), [
+    ("rep_a", "store_a", 200), ("rep_a", "store_b", 404),
+    ("du1", "store_u", 200), ("du1", "store_b", 404),
+    ("admin", "store_b", 200),
+])  # fmt: skip
+def test_filtering_promotions_by_a_store_outside_scope_is_404(
+    client, auth, world, caller, store, status
+):
+    rv = client.get(
+        "/api/v1/promotions",
+        query_string={"store_id": str(getattr(world, store).id)},
+        headers=auth.headers(getattr(world, caller)),
+    )
+    assert rv.status_code == status, rv.json
