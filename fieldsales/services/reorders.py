@@ -48,10 +48,9 @@ from fieldsales.services.visits import (
     Operation,
     Outcome,
     WriteContext,
-    _replayed,
-    _stored,
     own_visit,
     payload_hash,
+    replay_of,
 )
 
 # A delivery recorded as happening this far in the future is a typo, not a plan.
@@ -213,14 +212,9 @@ def create_request(
     session: Session, ctx: WriteContext, request_id: uuid.UUID, data: dict[str, Any]
 ) -> Outcome[ReorderRequest]:
     digest = payload_hash(data)
-    existing = _stored(session, ctx, ReorderRequest, request_id)
-    if _replayed(
-        existing,
-        same=existing is not None
-        and existing.rep_id == ctx.actor.user_id
-        and existing.payload_hash == digest,
-    ):
-        return existing, True  # type: ignore[return-value]
+    existing = replay_of(session, ctx, ReorderRequest, request_id, digest)
+    if existing is not None:
+        return existing, True
     visit = own_visit(session, ctx, data["visit_id"])
     store = session.get(Store, visit.store_id, with_for_update=True, populate_existing=True)
     assert store is not None  # the visit's foreign key guarantees it

@@ -142,12 +142,25 @@ def _assess(ctx: WriteContext, store: Store, fix: Fix, offset: float) -> FixAsse
     )
 
 
-def _replayed(existing: Any, *, same: bool) -> bool:
+def replay_of(
+    session: Session,
+    ctx: WriteContext,
+    model: type[T],
+    record_id: uuid.UUID,
+    digest: str,
+    *,
+    belongs: Callable[[Any], bool] | None = None,
+) -> T | None:
+    """The stored record a retried create names, or None for a new id. A stored record is a
+    replay only if it is the caller's (`belongs`, by default: the caller's own `rep_id`) and
+    was made from the same payload; anything else under that id is a 409."""
+    existing: Any = _stored(session, ctx, model, record_id)
     if existing is None:
-        return False
-    if not same:
+        return None
+    mine = belongs(existing) if belongs else existing.rep_id == ctx.actor.user_id
+    if not (mine and existing.payload_hash == digest):
         raise IdAlreadyUsed(f"Id {existing.id} is already used by a different record.")
-    return True
+    return existing  # type: ignore[no-any-return]
 
 
 # --- visit lifecycle ---------------------------------------------------------------------
@@ -174,14 +187,9 @@ def check_in(
     session: Session, ctx: WriteContext, visit_id: uuid.UUID, data: dict[str, Any]
 ) -> Outcome[Visit]:
     digest = payload_hash(data)
-    existing = _stored(session, ctx, Visit, visit_id)
-    if _replayed(
-        existing,
-        same=existing is not None
-        and existing.rep_id == ctx.actor.user_id
-        and existing.payload_hash == digest,
-    ):
-        return existing, True  # type: ignore[return-value]
+    existing = replay_of(session, ctx, Visit, visit_id, digest)
+    if existing is not None:
+        return existing, True
     store = visible_store(session, ctx.actor, data["store_id"])
     ensure_no_open_visit(
         session.scalar(
@@ -257,14 +265,9 @@ def skip_visit(
     session: Session, ctx: WriteContext, skip_id: uuid.UUID, data: dict[str, Any]
 ) -> Outcome[SkippedVisit]:
     digest = payload_hash(data)
-    existing = _stored(session, ctx, SkippedVisit, skip_id)
-    if _replayed(
-        existing,
-        same=existing is not None
-        and existing.rep_id == ctx.actor.user_id
-        and existing.payload_hash == digest,
-    ):
-        return existing, True  # type: ignore[return-value]
+    existing = replay_of(session, ctx, SkippedVisit, skip_id, digest)
+    if existing is not None:
+        return existing, True
     store = visible_store(session, ctx.actor, data["store_id"])
     already = session.scalar(
         select(SkippedVisit.id).where(
@@ -310,13 +313,10 @@ def _add_record(
     retry with what is stored, check the record fits the visit's time, then insert."""
     visit = own_visit(session, ctx, data["visit_id"])
     digest = payload_hash(data)
-    existing: Any = _stored(session, ctx, model, record_id)
-    if _replayed(
-        existing,
-        same=existing is not None
-        and existing.visit_id == visit.id
-        and existing.payload_hash == digest,
-    ):
+    existing = replay_of(
+        session, ctx, model, record_id, digest, belongs=lambda r: r.visit_id == visit.id
+    )
+    if existing is not None:
         return existing, True
     recorded_at = data.get("recorded_at") or ctx.now
     ensure_record_fits_visit(
