@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,21 @@ def alembic_config(connection: Connection | None = None) -> Config:
 def migrate(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), revision)
+
+
+@contextmanager
+def sqlite_app_on(tmp_path: Path, **config: Any) -> Iterator[Flask]:
+    """The embedded default (`make run`): a migrated SQLite file and an app on it."""
+    url = f"sqlite:///{tmp_path / 'fieldsales.db'}"
+    engine = create_engine(url)
+    migrate(engine)
+    engine.dispose()
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "LOG_LEVEL": "WARNING", **config})
+    try:
+        yield app
+    finally:
+        db.session.remove()
+        db.engine_for(url).dispose()
 
 
 @pytest.fixture(scope="session")

@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine
 
-from fieldsales import create_app, db
+from fieldsales import db
 from fieldsales.storage import get_photo_store
-from tests.conftest import migrate
+from tests.conftest import sqlite_app_on
 from tests.factories import Auth, Factory
 from tests.photo_factories import Uploader, camera_jpeg
 
@@ -19,28 +18,18 @@ pytestmark = pytest.mark.s3
 
 @pytest.fixture
 def sqlite_app(tmp_path, s3_server):
-    url = f"sqlite:///{tmp_path / 'fieldsales.db'}"
-    engine = create_engine(url)
-    migrate(engine)
-    engine.dispose()
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": url,
-            "LOG_LEVEL": "WARNING",
-            "S3_ENDPOINT_URL": s3_server.endpoint_url,
-            "S3_REGION": s3_server.region,
-            "S3_ACCESS_KEY_ID": s3_server.access_key_id,
-            "S3_SECRET_ACCESS_KEY": s3_server.secret_access_key,
-            "S3_ADDRESSING_STYLE": s3_server.addressing_style,
-            "S3_BUCKET": "fieldsales-sqlite-test",
-        }
-    )
-    with app.app_context():
-        get_photo_store().ensure_bucket()
-    yield app
-    db.session.remove()
-    db.engine_for(url).dispose()
+    with sqlite_app_on(
+        tmp_path,
+        S3_ENDPOINT_URL=s3_server.endpoint_url,
+        S3_REGION=s3_server.region,
+        S3_ACCESS_KEY_ID=s3_server.access_key_id,
+        S3_SECRET_ACCESS_KEY=s3_server.secret_access_key,
+        S3_ADDRESSING_STYLE=s3_server.addressing_style,
+        S3_BUCKET="fieldsales-sqlite-test",
+    ) as app:
+        with app.app_context():
+            get_photo_store().ensure_bucket()
+        yield app
 
 
 def test_photo_journey_on_sqlite(sqlite_app):

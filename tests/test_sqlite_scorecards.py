@@ -4,25 +4,18 @@ same there (window-function medians, date arithmetic and local dates are portabl
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import create_engine
 
-from fieldsales import create_app, db
+from fieldsales import db
 from tests.api.test_scorecards import EXPECTED, NOVEMBER, NOW, build_month
-from tests.conftest import migrate
+from tests.conftest import sqlite_app_on
 from tests.factories import Auth, Factory
 
 
 @pytest.fixture
 def sqlite_app(tmp_path, monkeypatch):
     monkeypatch.setattr("fieldsales.api.scorecards.utcnow", lambda: NOW)
-    url = f"sqlite:///{tmp_path / 'fieldsales.db'}"
-    engine = create_engine(url)
-    migrate(engine)
-    engine.dispose()
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
-    yield app
-    db.session.remove()
-    db.engine_for(url).dispose()
+    with sqlite_app_on(tmp_path) as app:
+        yield app
 
 
 def test_the_hand_built_month_scores_the_same_on_sqlite(sqlite_app):

@@ -8,25 +8,18 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import create_engine
 
 from bench.day_batch import StoreSpot, day_batch
-from fieldsales import create_app, db
+from fieldsales import db
 from fieldsales.db.models import Store
-from tests.conftest import migrate
+from tests.conftest import sqlite_app_on
 from tests.factories import Auth, Factory
 
 
 @pytest.fixture
 def sqlite_app(tmp_path):
-    url = f"sqlite:///{tmp_path / 'fieldsales.db'}"
-    engine = create_engine(url)
-    migrate(engine)
-    engine.dispose()
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
-    yield app
-    db.session.remove()
-    db.engine_for(url).dispose()
+    with sqlite_app_on(tmp_path) as app:
+        yield app
 
 
 def test_visits_sync_briefing_and_reports_on_sqlite(sqlite_app):
