@@ -23,11 +23,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
+from bench.sync import fresh_database
 from fieldsales import create_app, db, security
 from fieldsales.domain.periods import PeriodKind, period_containing
 from fieldsales.domain.types import Role
@@ -35,7 +34,6 @@ from fieldsales.services import scorecards
 from fieldsales.services.scorecard_sql import Window, compute_figures
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/fs_bench_scorecards"
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIMEZONE = "Asia/Shanghai"
 RUNS = 5
 SIZES = {
@@ -186,22 +184,6 @@ COUNTED = [
 ]
 
 
-def fresh_database(url: str) -> Engine:
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.begin() as conn:
-        cfg = Config(os.path.join(ROOT, "alembic.ini"))
-        cfg.attributes["configure_logger"] = False
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
-    return engine
-
-
 BULK_TABLES = ("visits", "stock_counts", "reorder_requests", "reorder_request_lines", "photos")
 
 
@@ -250,7 +232,8 @@ def main() -> None:
             conn.execute(text("DELETE FROM stored_scorecards"))
             conn.execute(text("DELETE FROM users WHERE username = 'bench-admin'"))
     else:
-        engine = fresh_database(url)
+        fresh_database(url)
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
         generation_s = generate(engine, now)
     with engine.connect() as conn:
         sizes = {t: conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in COUNTED}
