@@ -33,6 +33,16 @@ def admin(make):
     return make.user(Role.ADMIN)
 
 
+def team_day_row(client, auth, team):
+    """The team rep's row of the supervisor's team day for DAY."""
+    day = client.get(
+        "/api/v1/reports/team-day",
+        query_string={"day": DAY.isoformat()},
+        headers=auth.headers(team["supervisor"]),
+    ).json
+    return next(r for r in day["reps"] if r["rep"]["id"] == str(team["rep"].id))
+
+
 def test_evening_report_lists_tomorrows_current_plan(client, auth, session, team, admin):
     rep, stores = team["rep"], team["stores"]
     make_plan(session, admin, rep, stores[:2], day=TOMORROW)
@@ -77,12 +87,7 @@ def test_team_day_counts_the_days_plan_and_what_a_replan_left_out(
     rv = client.post(f"/api/v1/route-plans/{first.id}/replan", json=body, headers=auth.headers(rep))
     assert rv.status_code == 201, rv.json
     assert len(rv.json["stops"]) == 3
-    day = client.get(
-        "/api/v1/reports/team-day",
-        query_string={"day": DAY.isoformat()},
-        headers=auth.headers(team["supervisor"]),
-    ).json
-    row = next(r for r in day["reps"] if r["rep"]["id"] == str(rep.id))
+    row = team_day_row(client, auth, team)
     assert row["planned"] == 5  # three still to do, one done and one skipped before the replan
     assert row["planned_done"] == 1
     assert row["unplanned"] == 1
@@ -93,12 +98,7 @@ def test_team_day_without_a_plan_still_reads_the_records(client, auth, make, tea
     rep, stores = team["rep"], team["stores"]
     make.visit(rep, stores[0], at=shanghai(9))
     make.visit(rep, stores[1], at=shanghai(10), planned=False)
-    day = client.get(
-        "/api/v1/reports/team-day",
-        query_string={"day": DAY.isoformat()},
-        headers=auth.headers(team["supervisor"]),
-    ).json
-    row = next(r for r in day["reps"] if r["rep"]["id"] == str(rep.id))
+    row = team_day_row(client, auth, team)
     assert (row["planned"], row["planned_done"], row["unplanned"]) == (1, 1, 1)
 
 
